@@ -1,0 +1,41 @@
+/** Connection settings of a running Kafka + PostgreSQL pair. */
+export interface InfraEndpoints {
+  /** `host:port` bootstrap servers reachable from this machine. */
+  readonly kafkaBrokers: readonly string[];
+  /** Superuser URL of the `postgres` database; namespaces create their own databases from it. */
+  readonly databaseUrl: string;
+}
+
+/** Which implementation provides the infrastructure. */
+export type InfraKind = 'local' | 'docker' | 'external';
+
+/** Progress and diagnostics sink; infra code never writes to stdout itself. */
+export interface InfraLogger {
+  info(message: string): void;
+  /** A transient status line (e.g. download progress); plain output may drop these. */
+  progress(message: string): void;
+  warn(message: string): void;
+}
+
+export const silentLogger: InfraLogger = { info() {}, progress() {}, warn() {} };
+
+/**
+ * A provider that has not been started. `start()` boots (or connects to) Kafka and Postgres,
+ * waits until both are ready and returns the started handle; on any failure it has already
+ * stopped whatever it started before it rethrows.
+ */
+export interface Infra {
+  readonly kind: InfraKind;
+  start(): Promise<StartedInfra>;
+}
+
+/** The only object that exposes connection details. `stop()` is idempotent. */
+export interface StartedInfra extends AsyncDisposable {
+  readonly kind: InfraKind;
+  /** Identifies this boot in session files, temp dirs, container labels and logs. */
+  readonly sessionId: string;
+  readonly endpoints: InfraEndpoints;
+  /** Milliseconds spent booting each component (0 for external services). */
+  readonly bootTimes: { readonly kafkaMs: number; readonly postgresMs: number };
+  stop(): Promise<void>;
+}

