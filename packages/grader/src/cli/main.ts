@@ -1,0 +1,39 @@
+import yargs from 'yargs';
+import { ExitCode, isGraderError } from '../errors/grader-error.ts';
+import { infraCommand } from './commands/infra.ts';
+import { createOutput, type Output } from './output.ts';
+
+/** Parses argv, runs one command, and maps every outcome to an exit code. Never throws. */
+export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
+  let usageError: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('grader')
+    .usage('$0 <command> [options]')
+    .command('infra', 'manage the Kafka + PostgreSQL the grader runs on', (y) => infraCommand(y, output))
+    .demandCommand(1, 'name a command (see --help)')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((message, error) => {
+      if (error) throw error;
+      usageError = message;
+    });
+  try {
+    await parser.parseAsync();
+    if (usageError !== undefined) {
+      output.error(`error[USAGE]: ${usageError} (hint: run grader --help)`);
+      return ExitCode.infraOrUsage;
+    }
+    return ExitCode.ok;
+  } catch (error) {
+    if (isGraderError(error)) {
+      output.error(error.toLine());
+      return error.exitCode;
+    }
+    output.error(`internal error (a bug in the grader, please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return ExitCode.infraOrUsage;
+  }
+}

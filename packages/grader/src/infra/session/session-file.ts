@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import type { InfraEndpoints, InfraKind } from '../infra.ts';
+
+/** A process the grader started; `marker` must appear in its command line before we kill it. */
+export interface TrackedProcess {
+  readonly pid: number;
+  /** Kill the whole process group (the process was spawned detached). */
+  readonly group: boolean;
+  /** A string from the process's command line (guards against pid reuse). */
+  readonly marker: string;
+  readonly what: string;
+}
+
+/** What one grader process started; written to `<cacheDir>/sessions/<id>.json`. */
+export interface SessionRecord {
+  readonly id: string;
+  readonly kind: InfraKind;
+  readonly ownerPid: number;
+  readonly startedAt: string;
+  /** Set by `grader infra up` so `infra status` can print it. */
+  endpoints?: InfraEndpoints;
+  processes: TrackedProcess[];
+  dirs: string[];
+  containers: string[];
+}
+
+export function readSessionRecord(path: string): SessionRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SessionRecord;
+  } catch {
+    return undefined;
+  }
+}
