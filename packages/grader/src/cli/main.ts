@@ -1,11 +1,10 @@
 import yargs from 'yargs';
-import { ExitCode, isGraderError } from '../errors/grader-error.ts';
+import { ExitCode, GraderError, isGraderError } from '../errors/grader-error.ts';
 import { infraCommand } from './commands/infra.ts';
 import { createOutput, type Output } from './output.ts';
 
 /** Parses argv, runs one command, and maps every outcome to an exit code. Never throws. */
 export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
-  let usageError: string | undefined;
   const parser = yargs(argv)
     .scriptName('grader')
     .usage('$0 <command> [options]')
@@ -17,16 +16,12 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
+    // Throwing stops yargs from running the command after a validation failure.
     .fail((message, error) => {
-      if (error) throw error;
-      usageError = message;
+      throw error ?? new GraderError('USAGE', message, 'run grader --help');
     });
   try {
     await parser.parseAsync();
-    if (usageError !== undefined) {
-      output.error(`error[USAGE]: ${usageError} (hint: run grader --help)`);
-      return ExitCode.infraOrUsage;
-    }
     return ExitCode.ok;
   } catch (error) {
     if (isGraderError(error)) {

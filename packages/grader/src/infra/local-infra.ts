@@ -39,6 +39,7 @@ export class LocalInfra implements Infra {
     try {
       const runtime: ResolvedKafkaRuntime = await new KafkaRuntime({
         logger,
+        session,
         ...(this.options.env ? { env: this.options.env } : {}),
       }).resolve();
       const timeout = this.options.readyTimeoutMs;

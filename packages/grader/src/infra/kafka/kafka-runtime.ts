@@ -7,6 +7,7 @@ import { GraderError } from '../../errors/grader-error.ts';
 import type { InfraLogger } from '../infra.ts';
 import { KAFKA_VERSION } from '../versions.ts';
 import { graderCacheDir } from '../cache-dir.ts';
+import type { Session } from '../session/session-registry.ts';
 
 const POM = resolve(dirname(fileURLToPath(import.meta.url)), '../../../kafka/pom.xml');
 const MIN_JAVA = 17;
@@ -23,6 +24,8 @@ export interface ResolvedKafkaRuntime {
 
 export interface KafkaRuntimeOptions {
   readonly logger: InfraLogger;
+  /** Tracks Maven's staging dir, so an interrupted resolution is killed and removed. */
+  readonly session?: Session;
   readonly env?: NodeJS.ProcessEnv;
   readonly cacheDir?: string;
 }
@@ -64,7 +67,7 @@ export class KafkaRuntime {
     let output: string;
     try {
       // `java -version` prints to stderr.
-      const result = await execa(java, ['-version'], { env: this.env, timeout: 15_000 });
+      const result = await execa(java, ['-version'], { env: this.env, timeout: 15_000, cleanup: false });
       output = `${result.stderr}\n${result.stdout}`;
     } catch (error) {
       throw new GraderError(
@@ -109,13 +112,16 @@ export class KafkaRuntime {
     const staging = `${this.libsDir}.partial-${process.pid}`;
     await rm(staging, { recursive: true, force: true });
     await mkdir(dirname(this.libsDir), { recursive: true });
+    this.options.session?.trackDir(staging);
     logger.info(`Resolving Apache Kafka ${KAFKA_VERSION} jars with Maven (first run only) into ${this.libsDir}`);
     let downloaded = 0;
     const lines: string[] = [];
     const mvn = execa(
       'mvn',
       ['-B', '-f', POM, `-Dkafka.version=${KAFKA_VERSION}`, 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`],
-      { env: this.env, all: true, buffer: false, reject: false },
+      // cleanup: false: execa's signal-exit hook would re-raise SIGINT and kill the grader before
+      // its own cleanup ran; the session (which tracks `staging`) kills Maven instead.
+      { env: this.env, all: true, buffer: false, reject: false, cleanup: false },
     );
     mvn.all?.setEncoding('utf8');
     let pending = '';

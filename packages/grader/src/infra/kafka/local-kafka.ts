@@ -86,7 +86,8 @@ export class LocalKafka {
     const format = await execa(
       runtime.java,
       ['-XX:TieredStopAtLevel=1', '-Xshare:auto', '-cp', runtime.classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties],
-      { reject: false, all: true, timeout: 60_000, env: { ...process.env, KAFKA_LOG4J_OPTS: '' } },
+      // cleanup: false: see KafkaRuntime; the session kills it by its dir.
+      { reject: false, all: true, timeout: 60_000, cleanup: false, env: { ...process.env, KAFKA_LOG4J_OPTS: '' } },
     );
     if (format.failed) {
       throw new GraderError(

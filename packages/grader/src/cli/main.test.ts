@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { main } from './main.ts';
+import type { Output } from './output.ts';
+
+function capture(): Output & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (m: string): void => void lines.push(m);
+  return { lines, info: push, warn: push, progress: push, error: push, data: push };
+}
+
+describe('main', () => {
+  it('an unknown command is a usage error with exit 2 and one line', async () => {
+    const out = capture();
+    expect(await main(['bogus'], out)).toBe(2);
+    expect(out.lines).toHaveLength(1);
+    expect(out.lines[0]).toMatch(/^error\[USAGE\]: .*bogus.*hint/);
+  });
+
+  it('an invalid --infra value is a usage error', async () => {
+    const out = capture();
+    expect(await main(['infra', 'up', '--infra', 'cloud'], out)).toBe(2);
+    expect(out.lines.join('\n')).toMatch(/cloud/);
+  });
+
+  it('external without a database URL fails before starting anything', async () => {
+    const out = capture();
+    expect(await main(['infra', 'up', '--infra', 'external', '--kafka-brokers', '127.0.0.1:1'], out)).toBe(2);
+    expect(out.lines.at(-1)).toMatch(/^error\[USAGE\]: --infra external needs both/);
+  });
+});
