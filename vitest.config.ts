@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Two projects: `unit` is the fast loop (no servers); `integration` boots real Kafka/Postgres.
 export default defineConfig({
   test: {
+    reporters: ['default', './tools/summary-reporter.ts'],
     projects: [
       {
         test: {

@@ -24,12 +24,12 @@ export const optionTable = {
   },
   'kafka-port': {
     type: 'number',
-    describe: 'local/docker: host port for Kafka on 127.0.0.1 (default: a free one)',
+    describe: 'local only: port for Kafka on 127.0.0.1 (default: a free one)',
     group: 'Infrastructure:',
   },
   'postgres-port': {
     type: 'number',
-    describe: 'local/docker: host port for PostgreSQL on 127.0.0.1 (default: a free one)',
+    describe: 'local only: port for PostgreSQL on 127.0.0.1 (default: a free one)',
     group: 'Infrastructure:',
   },
   'ready-timeout': {

@@ -26,7 +26,8 @@ export const silentLogger: InfraLogger = { info() {}, progress() {}, warn() {} }
  */
 export interface Infra {
   readonly kind: InfraKind;
-  start(): Promise<StartedInfra>;
+  /** `signal` aborts a start in progress (providers that cannot be killed synchronously use it). */
+  start(signal?: AbortSignal): Promise<StartedInfra>;
 }
 
 /** The only object that exposes connection details. `stop()` is idempotent. */

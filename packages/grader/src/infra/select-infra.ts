@@ -49,7 +49,12 @@ export async function selectInfra(choice: InfraChoice): Promise<Infra> {
     ...(choice.kafkaPort !== undefined ? { kafkaPort: choice.kafkaPort } : {}),
     ...(choice.postgresPort !== undefined ? { postgresPort: choice.postgresPort } : {}),
   };
-  if (kind === 'docker' && docker) return new docker.DockerInfra({ logger: choice.logger, ...ports, ...timeout(choice) });
+  if (kind === 'docker' && docker) {
+    if (choice.kafkaPort !== undefined || choice.postgresPort !== undefined) {
+      throw new GraderError('USAGE', '--kafka-port/--postgres-port apply to --infra local only', 'the docker provider always binds free ports on 127.0.0.1');
+    }
+    return new docker.DockerInfra({ logger: choice.logger, ...timeout(choice) });
+  }
   return new LocalInfra({ logger: choice.logger, ...ports, ...timeout(choice) });
 }
 

@@ -53,7 +53,7 @@ export function infraCommand(yargs: Argv, output: Output): Argv {
       'boot Kafka + PostgreSQL, print their settings as env lines, stay up until Ctrl-C',
       (y) => y.options(pickOptions(infraOptionNames)),
       async (argv) => {
-        await infraUp(argv as unknown as InfraArgs, output);
+        await infraUp(argv, output);
       },
     )
     .command('down', 'stop every running `grader infra up` and sweep leftovers of crashed runs', {}, async () => {
@@ -80,7 +80,7 @@ async function infraUp(args: InfraArgs, output: Output): Promise<void> {
       logger: output,
     });
     output.info(`starting ${infra.kind} infrastructure`);
-    const started = await infra.start();
+    const started = await infra.start(lifecycle.signal);
     lifecycle.defer(() => started.stop());
     mkdirSync(upDir(), { recursive: true });
     const recordPath = join(upDir(), `${process.pid}.json`);
