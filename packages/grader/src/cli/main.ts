@@ -1,13 +1,12 @@
 import yargs from 'yargs';
 import { ExitCode, GraderError, isGraderError } from '../errors/grader-error.ts';
 import { infraCommand } from './commands/infra.ts';
+import { runCommand } from './commands/run.ts';
 import { createOutput, type Output } from './output.ts';
 
 /** Parses argv, runs one command, and maps every outcome to an exit code. Never throws. */
 export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
-  const parser = yargs(argv)
-    .scriptName('grader')
-    .usage('$0 <command> [options]')
+  const parser = runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output)
     .command('infra', 'manage the Kafka + PostgreSQL the grader runs on', (y) => infraCommand(y, output))
     .demandCommand(1, 'name a command (see --help)')
     .strict()

@@ -38,6 +38,22 @@ export const optionTable = {
     describe: 'seconds each service may take to become ready',
     group: 'Infrastructure:',
   },
+  target: {
+    type: 'string',
+    demandOption: true,
+    describe: 'buggy-service, reference-fix, or a path to a directory that follows docs/CONTRACT.md',
+    group: 'Grading:',
+  },
+  seed: { type: 'number', default: 1, describe: 'seeds every workload and fault; same seed, same messages', group: 'Grading:' },
+  repeat: { type: 'number', default: 1, describe: 're-run every check N times and report each pass rate', group: 'Grading:' },
+  only: { type: 'string', describe: 'comma-separated check ids to run (others are skipped)', group: 'Grading:' },
+  category: { type: 'string', describe: 'comma-separated categories to run, e.g. race_conditions,idempotency', group: 'Grading:' },
+  'min-score': { type: 'number', describe: 'exit 1 when the weighted score is below this (0..1)', group: 'Grading:' },
+  weights: { type: 'string', describe: 'weights file (default: weights.json at the repo root)', group: 'Grading:' },
+  json: { type: 'string', describe: 'write the full JSON report here', group: 'Reports:' },
+  junit: { type: 'string', describe: 'write a JUnit XML report here', group: 'Reports:' },
+  ctrf: { type: 'string', describe: 'write a CTRF JSON report here', group: 'Reports:' },
+  'run-dir': { type: 'string', describe: 'where replica logs go (default: .grader/runs/<time>-<target>)', group: 'Reports:' },
 } as const satisfies Record<string, Options>;
 
 export type OptionName = keyof typeof optionTable;
@@ -55,6 +71,21 @@ export const infraOptionNames = [
 export function pickOptions<const K extends readonly OptionName[]>(names: K): Pick<typeof optionTable, K[number]> {
   return Object.fromEntries(names.map((n) => [n, optionTable[n]])) as Pick<typeof optionTable, K[number]>;
 }
+
+export const runOptionNames = [
+  'target',
+  'seed',
+  'repeat',
+  'only',
+  'category',
+  'min-score',
+  'weights',
+  'json',
+  'junit',
+  'ctrf',
+  'run-dir',
+  ...infraOptionNames,
+] as const satisfies readonly OptionName[];
 
 /** Parsed infrastructure flags, as every command that needs infra receives them. */
 export interface InfraArgs {

@@ -17,7 +17,12 @@ export type ErrorCode =
   | 'DOCKER_NOT_READY'
   | 'EXTERNAL_UNREACHABLE'
   | 'INFRA_NOT_RUNNING'
-  | 'INTERRUPTED';
+  | 'WEIGHTS_NOT_FOUND'
+  | 'WEIGHTS_INVALID'
+  | 'INTERRUPTED'
+  | 'INFRA_FAILED'
+  | 'TARGET_NOT_FOUND'
+  | 'TARGET_INVALID';
 
 /** Exit codes of the CLI. `2` always means "the grader or its infrastructure failed". */
 export const ExitCode = {

@@ -40,16 +40,25 @@ export function sessionPids(record: SessionRecord): { pid: number; group: boolea
   for (const tracked of record.processes) {
     if (commandLine(tracked.pid)?.includes(tracked.marker)) found.set(tracked.pid, tracked.group);
   }
-  if (record.dirs.length === 0) return [...found].map(([pid, group]) => ({ pid, group }));
+  if (record.dirs.length === 0 && !record.envMarker) return [...found].map(([pid, group]) => ({ pid, group }));
   const table = processTable();
   for (const [pid, { cmd }] of table) {
-    if (pid !== process.pid && record.dirs.some((dir) => cmd.includes(dir)) && !found.has(pid)) found.set(pid, false);
+    if (pid === process.pid || found.has(pid)) continue;
+    if (record.dirs.some((dir) => cmd.includes(dir)) || (record.envMarker && hasEnv(pid, record.envMarker))) found.set(pid, false);
   }
   // Children too (PostgreSQL backends do not name the data dir in their command line).
   for (const [pid, { ppid }] of table) {
     if (found.has(ppid) && !found.has(pid)) found.set(pid, false);
   }
   return [...found].map(([pid, group]) => ({ pid, group }));
+}
+
+function hasEnv(pid: number, marker: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker);
+  } catch {
+    return false;
+  }
 }
 
 function processTable(): Map<number, { cmd: string; ppid: number }> {

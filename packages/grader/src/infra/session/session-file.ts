@@ -14,12 +14,18 @@ export interface TrackedProcess {
 /** What one grader process started; written to `<cacheDir>/sessions/<id>.json`. */
 export interface SessionRecord {
   readonly id: string;
-  readonly kind: InfraKind;
+  /** An infra provider, or `targets` for the replicas a grading run starts. */
+  readonly kind: InfraKind | 'targets';
   readonly ownerPid: number;
   readonly startedAt: string;
   /** Set by `grader infra up` so `infra status` can print it. */
   endpoints?: InfraEndpoints;
   processes: TrackedProcess[];
+  /**
+   * `NAME=value` put into the environment of every process of the session: processes started
+   * by other programs (a target's `npm start` → node) are found through it.
+   */
+  envMarker?: string;
   dirs: string[];
   containers: string[];
 }

@@ -17,7 +17,7 @@ export class SessionRegistry {
     this.dir = join(cacheDir, 'sessions');
   }
 
-  create(kind: InfraKind, ownerPid: number = process.pid): Session {
+  create(kind: InfraKind | 'targets', ownerPid: number = process.pid): Session {
     mkdirSync(this.dir, { recursive: true });
     const id = `${kind}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const record: SessionRecord = {
@@ -96,6 +96,13 @@ export class Session {
   trackDir(dir: string): void {
     this.record.dirs.push(dir);
     this.save();
+  }
+
+  /** Returns the `NAME=value` to put into the environment of every process of this session. */
+  useEnvMarker(): { name: string; value: string } {
+    this.record.envMarker = `GRADER_SESSION=${this.record.id}`;
+    this.save();
+    return { name: 'GRADER_SESSION', value: this.record.id };
   }
 
   setEndpoints(endpoints: InfraEndpoints): void {

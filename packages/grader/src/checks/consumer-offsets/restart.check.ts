@@ -1,0 +1,88 @@
+import { ensure } from '../../engine/check-failure.ts';
+import { READY_TIMEOUT_MS, startReplicas, waitForProgress } from '../../engine/drive.ts';
+import { OffsetSampler, type OffsetObservation } from '../../engine/observers.ts';
+import { waitCommittedToEnd } from '../../engine/offsets.ts';
+import { defineScenario } from '../../engine/scenario.ts';
+import { System } from '../../engine/system.ts';
+import { adjust, type ContractMessage } from '../../workloads/messages.ts';
+import { expectedStock, outcomeCounts, roundRobin } from '../../workloads/plan.ts';
+import { SeededRandom } from '../../workloads/random.ts';
+import { expectOneOutcomeEach, expectStock } from '../verdicts.ts';
+
+const SKUS = Array.from({ length: 20 }, (_, i) => `RS${i + 1}`);
+const STOCK = 10_000;
+const REPLAYED = 60;
+
+interface Observations {
+  missingAfterRestart: readonly string[];
+  stockAfterRestart: Map<string, number>;
+  expected: Map<string, number>;
+  countsAfterRestart: Map<string, number>;
+  stockAfterReplay: Map<string, number>;
+  countsAfterReplay: Map<string, number>;
+  ids: string[];
+  offsets: OffsetObservation;
+  committedToEnd: { reached: boolean; lagging: string[] };
+  crashes: string[];
+}
+
+defineScenario<Observations>({
+  id: 'restart',
+  budgetMs: 60_000,
+  async run(ctx, track) {
+    const system = track(await System.create(ctx, { scenario: 'restart', latencyMs: 10, products: Object.fromEntries(SKUS.map((s) => [s, STOCK])) }));
+    const rnd = new SeededRandom(ctx.seed, 'restart');
+    const messages: ContractMessage[] = Array.from({ length: 300 }, (_, i) => adjust(`rst-${i}`, rnd.pick(SKUS), rnd.int(1, 5) * (rnd.int(0, 1) ? 1 : -1)));
+    const ids = messages.map((m) => m.id);
+    const records = roundRobin(messages, 6);
+    await startReplicas(system, 2);
+    const sampler = new OffsetSampler(system).start();
+    await system.produce(records);
+    // Kill mid-stream: every replica has work in flight and uncommitted progress.
+    await waitForProgress(system, ids, 1 / 3, 30_000);
+    await system.replicas.killAll();
+    for (const replica of system.replicas.all) system.replicas.restart(replica);
+    // The killed members stay in the group until their session times out.
+    await system.replicas.waitReady(READY_TIMEOUT_MS + 10_000, 2);
+    const drained = await system.drain(ids, 30_000);
+    const offsets = await sampler.stop();
+    const stockAfterRestart = await system.stock();
+    const countsAfterRestart = outcomeCounts(await system.outcomes());
+    // Replay: the same ids again, after the restart (a producer retry, a re-sent batch).
+    await system.produce(records.slice(0, REPLAYED));
+    const committedToEnd = await waitCommittedToEnd(system, 20_000);
+    await system.waitQuiet(1_000);
+    return {
+      missingAfterRestart: drained.missing,
+      stockAfterRestart,
+      expected: expectedStock(system.seedStock, messages),
+      countsAfterRestart,
+      stockAfterReplay: await system.stock(),
+      countsAfterReplay: outcomeCounts(await system.outcomes()),
+      ids,
+      offsets,
+      committedToEnd,
+      crashes: system.replicas.crashes(),
+    };
+  },
+  checks: {
+    'consumer_offsets.nothing_lost_after_kill': (o) =>
+      ensure(o.missingAfterRestart.length === 0, () => `Lost after SIGKILL: ${o.missingAfterRestart.length} of ${o.ids.length} messages never got an outcome (e.g. ${o.missingAfterRestart[0]})${o.crashes[0] ? `; ${o.crashes[0]}` : ''}`),
+    'idempotency.no_double_apply_after_kill': (o) => {
+      expectStock('Redelivered messages applied twice after SIGKILL', o.expected, o.stockAfterRestart);
+      expectOneOutcomeEach('After SIGKILL and restart', o.ids.filter((id) => o.countsAfterRestart.has(id)), o.countsAfterRestart);
+    },
+    'idempotency.dedup_survives_restart': (o) => {
+      const replayed = o.ids.slice(0, REPLAYED);
+      const again = replayed.filter((id) => (o.countsAfterReplay.get(id) ?? 0) > (o.countsAfterRestart.get(id) ?? 0));
+      ensure(again.length === 0, () => `${again.length} of ${REPLAYED} messages replayed after the restart were processed again (e.g. ${again[0]})`);
+      expectStock('Replayed messages changed stock again', o.stockAfterRestart, o.stockAfterReplay);
+    },
+    'consumer_offsets.commit_after_durable': (o) => {
+      ensure(o.offsets.samples > 0, () => 'no committed-offset sample could be taken');
+      ensure(o.offsets.aheadSamples === 0, () => `offset committed before the write was durable in ${o.offsets.aheadSamples} of ${o.offsets.samples} samples: ${o.offsets.example}`);
+    },
+    'consumer_offsets.committed_to_end': (o) =>
+      ensure(o.committedToEnd.reached, () => `20 s after the last message the group had not committed to the end: ${o.committedToEnd.lagging.slice(0, 3).join(', ')}`),
+  },
+});

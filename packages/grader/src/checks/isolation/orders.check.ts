@@ -1,0 +1,100 @@
+import { ensure } from '../../engine/check-failure.ts';
+import { startReplicas } from '../../engine/drive.ts';
+import { StockSampler, type StockObservation } from '../../engine/observers.ts';
+import { defineScenario } from '../../engine/scenario.ts';
+import { System } from '../../engine/system.ts';
+import { order, type OrderMessage } from '../../workloads/messages.ts';
+import { byId, expectedStock, roundRobin } from '../../workloads/plan.ts';
+import { SeededRandom } from '../../workloads/random.ts';
+import { expectNeverNegative, expectStock } from '../verdicts.ts';
+
+const SCARCE = Array.from({ length: 6 }, (_, i) => `SC${i + 1}`);
+const PLENTY = Array.from({ length: 20 }, (_, i) => `PL${i + 1}`);
+const DOOMED = ['DM1', 'DM2', 'DM3'];
+const SCARCE_STOCK = 12;
+const PLENTY_STOCK = 100_000;
+const DOOMED_STOCK = 50;
+
+function workload(seed: number): { all: OrderMessage[]; plentyOnly: OrderMessage[]; doomed: OrderMessage[] } {
+  const rnd = new SeededRandom(seed, 'orders');
+  const contested = Array.from({ length: 140 }, (_, i) => {
+    const skus = [...rnd.sample(SCARCE, rnd.int(1, 2)), ...rnd.sample(PLENTY, rnd.int(1, 2))];
+    return order(`ord-${i}`, rnd.shuffle(skus).map((sku) => ({ sku, quantity: rnd.int(1, 3) })));
+  });
+  // Lines in random order on shared SKUs: concurrent orders lock rows in conflicting orders.
+  const plentyOnly = Array.from({ length: 24 }, (_, i) => order(`ord-plenty-${i}`, rnd.sample(PLENTY, rnd.int(3, 4)).map((sku) => ({ sku, quantity: rnd.int(1, 3) }))));
+  // Twelve lines, the last asking far more than any stock: rejected in every order of events.
+  const doomed = Array.from({ length: 6 }, (_, i) =>
+    order(`ord-doomed-${i}`, [
+      ...DOOMED.map((sku) => ({ sku, quantity: 1 })),
+      ...rnd.sample(PLENTY, 8).map((sku) => ({ sku, quantity: 1 })),
+      { sku: rnd.pick(SCARCE), quantity: 1000 },
+    ]),
+  );
+  const all = rnd.shuffle([...contested, ...plentyOnly, ...doomed]);
+  return { all, plentyOnly, doomed };
+}
+
+interface Observations {
+  stock: Map<string, number>;
+  expected: Map<string, number>;
+  outcome: Map<string, string>;
+  oversold: [string, number][];
+  plentyOnly: OrderMessage[];
+  doomed: OrderMessage[];
+  sampled: StockObservation;
+}
+
+defineScenario<Observations>({
+  id: 'orders',
+  budgetMs: 45_000,
+  async run(ctx, track) {
+    const products = {
+      ...Object.fromEntries(SCARCE.map((s) => [s, SCARCE_STOCK])),
+      ...Object.fromEntries(PLENTY.map((s) => [s, PLENTY_STOCK])),
+      ...Object.fromEntries(DOOMED.map((s) => [s, DOOMED_STOCK])),
+    };
+    const system = track(await System.create(ctx, { scenario: 'orders', latencyMs: 8, products }));
+    const { all, plentyOnly, doomed } = workload(ctx.seed);
+    await startReplicas(system, 3);
+    const sampler = new StockSampler(system, byId(all)).start();
+    await system.produce(roundRobin(all, 6));
+    await system.drain(all.map((m) => m.id), 30_000);
+    const sampled = await sampler.stop();
+    const rows = await system.outcomes();
+    const outcome = new Map<string, string>();
+    for (const row of rows) if (!outcome.has(row.message_id)) outcome.set(row.message_id, row.outcome);
+    const applied = all.filter((m) => outcome.get(m.id) === 'applied');
+    const taken = new Map(SCARCE.map((s) => [s, 0]));
+    for (const m of applied) for (const line of m.lines) if (taken.has(line.sku)) taken.set(line.sku, (taken.get(line.sku) ?? 0) + line.quantity);
+    return {
+      stock: await system.stock(),
+      expected: expectedStock(system.seedStock, applied),
+      outcome,
+      oversold: [...taken].filter(([, n]) => n > SCARCE_STOCK),
+      plentyOnly,
+      doomed,
+      sampled,
+    };
+  },
+  checks: {
+    'race.orders_conserved': (o) => expectStock('Stock does not match the applied orders', o.expected, o.stock),
+    'race.orders_never_negative': (o) => expectNeverNegative('Orders', o.sampled.minStock, o.sampled.samples),
+    'isolation.orders_no_write_skew': (o) =>
+      ensure(o.oversold.length === 0, () => `applied orders took more than the stock of ${o.oversold.length} scarce SKU(s): ${o.oversold.map(([s, n]) => `${s} ${n} of ${SCARCE_STOCK}`).join(', ')}`),
+    'isolation.snapshot_consistent': (o) =>
+      ensure(
+        o.sampled.inconsistentSamples === 0,
+        () => `${o.sampled.inconsistentSamples} of ${o.sampled.samples} snapshots showed stock that disagrees with the applied outcomes (e.g. ${o.sampled.example})`,
+      ),
+    'atomic.orders_all_or_nothing': (o) => {
+      const notRejected = o.doomed.filter((m) => o.outcome.get(m.id) !== 'rejected');
+      ensure(notRejected.length === 0, () => `${notRejected.length} unfillable 12-line order(s) were not rejected (e.g. ${notRejected[0]?.id}: ${o.outcome.get(notRejected[0]?.id ?? '') ?? 'no outcome'})`);
+      expectStock('A rejected order still took stock', new Map(DOOMED.map((s) => [s, DOOMED_STOCK])), o.stock);
+    },
+    'isolation.no_spurious_rejection': (o) => {
+      const bad = o.plentyOnly.filter((m) => o.outcome.get(m.id) !== 'applied');
+      ensure(bad.length === 0, () => `${bad.length} of ${o.plentyOnly.length} orders with ample stock were not applied (e.g. ${bad[0]?.id}: ${o.outcome.get(bad[0]?.id ?? '') ?? 'no outcome'})`);
+    },
+  },
+});

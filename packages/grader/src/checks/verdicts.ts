@@ -1,0 +1,32 @@
+import { describeMismatches, ensure } from '../engine/check-failure.ts';
+
+/** Final stock must equal the model; one SKU reads like the seed's "Lost updates detected". */
+export function expectStock(what: string, expected: ReadonlyMap<string, number>, actual: ReadonlyMap<string, number>): void {
+  const { count, text } = describeMismatches(expected, actual);
+  ensure(count === 0, () => {
+    if (expected.size === 1) {
+      const [sku, want] = [...expected][0] ?? ['?', 0];
+      return `${what}: expected ${sku} = ${want}, got ${actual.get(sku) ?? 'missing'}`;
+    }
+    return `${what}: ${count} of ${expected.size} SKUs wrong (${text})`;
+  });
+}
+
+/** Exactly one outcome row per id: names missing and duplicated ids. */
+export function expectOneOutcomeEach(what: string, ids: readonly string[], counts: ReadonlyMap<string, number>): void {
+  const missing = ids.filter((id) => !counts.has(id));
+  const doubled = ids.filter((id) => (counts.get(id) ?? 0) > 1);
+  ensure(missing.length === 0 && doubled.length === 0, () => {
+    const parts: string[] = [];
+    if (doubled.length) parts.push(`${doubled.length} message id(s) have 2+ outcome rows (e.g. ${doubled[0]} has ${counts.get(doubled[0] ?? '')})`);
+    if (missing.length) parts.push(`${missing.length} have none (e.g. ${missing[0]})`);
+    return `${what}: expected exactly one outcome for each of ${ids.length} messages; ${parts.join('; ')}`;
+  });
+}
+
+/** Lowest sampled stock must be >= 0 for every SKU. */
+export function expectNeverNegative(what: string, minStock: ReadonlyMap<string, number>, samples: number): void {
+  const negative = [...minStock].filter(([, v]) => v < 0).sort((a, b) => a[1] - b[1]);
+  ensure(samples > 0, () => `${what}: no stock sample could be taken`);
+  ensure(negative.length === 0, () => `Stock went negative: ${negative[0]?.[0]} reached ${negative[0]?.[1]} (${negative.length} SKU(s) below zero, ${samples} samples)`);
+}

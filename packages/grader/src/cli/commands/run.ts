@@ -1,0 +1,162 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import chalk from 'chalk';
+import type { Argv } from 'yargs';
+import { CATALOG } from '../../checks/catalog.ts';
+import { runChecks } from '../../engine/run-checks.ts';
+import { ExitCode, GraderError } from '../../errors/grader-error.ts';
+import { selectInfra } from '../../infra/select-infra.ts';
+import { GRADER_ROOT, REPO_ROOT } from '../../paths.ts';
+import { renderConsoleReport } from '../../reports/console-report.ts';
+import { renderCtrfReport } from '../../reports/ctrf-report.ts';
+import { renderJsonReport } from '../../reports/json-report.ts';
+import { renderJunitReport } from '../../reports/junit-report.ts';
+import type { ReportData } from '../../reports/report-data.ts';
+import { writeReport } from '../../reports/write-report.ts';
+import { computeScore } from '../../scoring/score.ts';
+import { CATEGORIES, type Category, type CheckResult } from '../../scoring/types.ts';
+import { loadWeights } from '../../scoring/weights.ts';
+import { buildTarget } from '../../target/target-build.ts';
+import { resolveTarget } from '../../target/target-spec.ts';
+import { Lifecycle } from '../lifecycle.ts';
+import { pickOptions, runOptionNames } from '../options.ts';
+import type { Output } from '../output.ts';
+import { readFileSync } from 'node:fs';
+
+const GRADER_VERSION = (JSON.parse(readFileSync(join(GRADER_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export interface RunArgs {
+  target: string;
+  seed: number;
+  repeat: number;
+  only?: string | undefined;
+  category?: string | undefined;
+  'min-score'?: number | undefined;
+  weights?: string | undefined;
+  json?: string | undefined;
+  junit?: string | undefined;
+  ctrf?: string | undefined;
+  'run-dir'?: string | undefined;
+  infra: 'auto' | 'local' | 'docker' | 'external';
+  'kafka-brokers'?: string | undefined;
+  'database-url'?: string | undefined;
+  'kafka-port'?: number | undefined;
+  'postgres-port'?: number | undefined;
+  'ready-timeout': number;
+}
+
+export function runCommand(yargs: Argv, output: Output): Argv {
+  return yargs.command(
+    'run',
+    'boot the infrastructure, grade a target against every check, print the weighted score',
+    (y) => y.options(pickOptions(runOptionNames)),
+    async (argv) => {
+      process.exitCode = await gradeRun(argv as RunArgs, output);
+    },
+  );
+}
+
+/** The check ids `--only` and `--category` select (all when neither is given). */
+export function selectChecks(only: string | undefined, category: string | undefined): string[] {
+  let ids = CATALOG.map((c) => c.id);
+  if (only !== undefined) {
+    const wanted = only.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = wanted.filter((id) => !ids.includes(id));
+    if (unknown.length > 0 || wanted.length === 0) {
+      throw new GraderError('USAGE', `--only: unknown check id '${unknown[0] ?? only}'`, 'see the check table in the README or `grader run --help`');
+    }
+    ids = ids.filter((id) => wanted.includes(id));
+  }
+  if (category !== undefined) {
+    const wanted = category.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = wanted.filter((c) => !CATEGORIES.includes(c as Category));
+    if (unknown.length > 0 || wanted.length === 0) {
+      throw new GraderError('USAGE', `--category: unknown category '${unknown[0] ?? category}'`, `use one of ${CATEGORIES.join(', ')}`);
+    }
+    ids = ids.filter((id) => wanted.includes(CATALOG.find((c) => c.id === id)?.category ?? ''));
+  }
+  return ids;
+}
+
+function validateNumbers(args: RunArgs): void {
+  if (!Number.isInteger(args.repeat) || args.repeat < 1 || args.repeat > 1000) {
+    throw new GraderError('USAGE', `--repeat must be an integer from 1 to 1000, got ${args.repeat}`, 'e.g. --repeat 10');
+  }
+  if (!Number.isInteger(args.seed)) throw new GraderError('USAGE', `--seed must be an integer, got ${args.seed}`, 'e.g. --seed 42');
+  const min = args['min-score'];
+  if (min !== undefined && !(min >= 0 && min <= 1)) throw new GraderError('USAGE', `--min-score must be between 0 and 1, got ${min}`, 'e.g. --min-score 0.9');
+}
+
+/** The whole `grader run`; returns the exit code. */
+export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
+  const startedAt = new Date();
+  // Everything that can be wrong with the input is checked before anything starts.
+  validateNumbers(args);
+  const weights = loadWeights(args.weights ? resolve(args.weights) : join(REPO_ROOT, 'weights.json'), CATALOG);
+  for (const warning of weights.warnings) output.warn(warning);
+  const selected = selectChecks(args.only, args.category);
+  const target = resolveTarget(args.target);
+  const runDir = resolve(args['run-dir'] ?? join(REPO_ROOT, '.grader', 'runs', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${target.name}`));
+  mkdirSync(runDir, { recursive: true });
+
+  const lifecycle = new Lifecycle(output);
+  lifecycle.install();
+  try {
+    const infra = await selectInfra({
+      infra: args.infra,
+      kafkaBrokers: args['kafka-brokers'],
+      databaseUrl: args['database-url'],
+      kafkaPort: args['kafka-port'],
+      postgresPort: args['postgres-port'],
+      readyTimeoutMs: args['ready-timeout'] * 1000,
+      logger: output,
+    });
+    output.info(`grading ${target.name} (${target.dir}) with seed ${args.seed}; logs in ${runDir}`);
+    const started = await infra.start(lifecycle.signal);
+    lifecycle.defer(() => started.stop());
+    output.info(`${started.kind} infrastructure ready (Kafka ${started.bootTimes.kafkaMs} ms, PostgreSQL ${started.bootTimes.postgresMs} ms)`);
+
+    const results: CheckResult[] = [];
+    const build = await buildTarget(target, join(runDir, 'build.log'));
+    for (let run = 0; run < args.repeat; run++) {
+      if (args.repeat > 1) output.info(`run ${run + 1} of ${args.repeat}`);
+      if (!build.ok) {
+        // A target that does not build fails every check; that is a verdict, not a grader error.
+        results.push(...CATALOG.map((c) => ({ ...c, status: selected.includes(c.id) ? ('failed' as const) : ('skipped' as const), ...(selected.includes(c.id) ? { message: `target build failed: ${build.reason}` } : {}), durationMs: 0, run })));
+        continue;
+      }
+      const outcome = await runChecks(
+        { endpoints: started.endpoints, target, seed: args.seed, runDir: join(runDir, `run-${run + 1}`), selected },
+        run,
+        (r) => {
+          if (r.status === 'skipped') return;
+          const mark = r.status === 'passed' ? chalk.green('✓') : chalk.red('✗');
+          output.info(`${mark} ${r.id}${r.status === 'failed' && r.message ? chalk.dim(` — ${r.message}`) : ''}`);
+        },
+      );
+      if (outcome.infraFailures.length > 0) {
+        throw new GraderError('INFRA_FAILED', `the grader's infrastructure failed during the run: ${outcome.infraFailures[0]}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
+      }
+      results.push(...outcome.results);
+    }
+    const score = computeScore(results, weights);
+    const data: ReportData = {
+      target: args.target,
+      seed: args.seed,
+      graderVersion: GRADER_VERSION,
+      infraKind: started.kind,
+      startedAt,
+      durationMs: Date.now() - startedAt.getTime(),
+      results,
+      score,
+    };
+    if (args.json) await writeReport(resolve(args.json), renderJsonReport(data));
+    if (args.junit) await writeReport(resolve(args.junit), renderJunitReport(data));
+    if (args.ctrf) await writeReport(resolve(args.ctrf), renderCtrfReport(data));
+    output.data(renderConsoleReport(data));
+    const min = args['min-score'];
+    return min !== undefined && score.score < min ? ExitCode.belowMinScore : ExitCode.ok;
+  } finally {
+    await lifecycle.close();
+  }
+}

@@ -1,0 +1,36 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CheckFailure } from './check-failure.ts';
+import type { System } from './system.ts';
+
+/** How long replicas may take to join the group and hold partitions. */
+export const READY_TIMEOUT_MS = 30_000;
+
+/** Starts `count` replicas and waits until the contract calls them ready. */
+export async function startReplicas(system: System, count: number): Promise<void> {
+  system.replicas.start(count);
+  await system.replicas.waitReady(READY_TIMEOUT_MS, count);
+}
+
+/**
+ * Waits until at least `fraction` of `ids` have an outcome (used to place faults mid-stream).
+ * Throws a CheckFailure if the target makes no such progress within `timeoutMs`.
+ */
+export async function waitForProgress(system: System, ids: readonly string[], fraction: number, timeoutMs: number): Promise<number> {
+  return waitForCount(system, ids, Math.ceil(ids.length * fraction), timeoutMs);
+}
+
+/** Waits until at least `target` of `ids` have an outcome; CheckFailure on a stall. */
+export async function waitForCount(system: System, ids: readonly string[], target: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const done = await system.countWithOutcome(ids);
+    if (done >= target) return done;
+    const crashed = system.replicas.crashes();
+    if (Date.now() > deadline || system.replicas.running.length === 0) {
+      throw new CheckFailure(
+        `target stalled: ${done} of ${ids.length} messages had an outcome after ${Math.round(timeoutMs / 1000)} s (waiting for ${target})${crashed.length ? `; ${crashed[0]}` : ''}`,
+      );
+    }
+    await sleep(50);
+  }
+}

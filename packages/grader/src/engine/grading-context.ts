@@ -1,0 +1,20 @@
+import type { InfraEndpoints } from '../infra/infra.ts';
+import type { TargetSpec } from '../target/target-spec.ts';
+
+/** Everything a check file needs from the grading run; handed to vitest workers with `provide`. */
+export interface GradingContext {
+  readonly endpoints: InfraEndpoints;
+  readonly target: TargetSpec;
+  /** Seeds every workload: the same seed produces the same messages in the same partitions. */
+  readonly seed: number;
+  /** Replica logs go below `<runDir>/<scenario>/`. */
+  readonly runDir: string;
+  /** Check ids to run; the others are reported as skipped and their scenarios not run. */
+  readonly selected: readonly string[];
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    grading: GradingContext;
+  }
+}

@@ -1,0 +1,22 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { System } from './system.ts';
+
+/** Waits until the group's committed offset of every partition equals the partition's end. */
+export async function waitCommittedToEnd(system: System, timeoutMs: number): Promise<{ reached: boolean; lagging: string[] }> {
+  const deadline = Date.now() + timeoutMs;
+  let lagging: string[] = [];
+  for (;;) {
+    const [committed, end] = await Promise.all([system.committedOffsets(), system.endOffsets()]);
+    lagging = [...end].filter(([p, high]) => high > 0 && (committed.get(p) ?? -1) < high).map(([p, high]) => `partition ${p} at ${committed.get(p) ?? -1} of ${high}`);
+    if (lagging.length === 0) return { reached: true, lagging };
+    if (Date.now() > deadline) return { reached: false, lagging };
+    await sleep(100);
+  }
+}
+
+/** Messages whose offset the group has committed but that have no outcome: lost for good. */
+export async function lostMessages(system: System): Promise<string[]> {
+  const committed = await system.committedOffsets();
+  const covered = system.placements.filter((p) => p.offset < (committed.get(p.partition) ?? -1));
+  return system.missingOutcomes([...new Set(covered.map((p) => p.id))]);
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, inject, it } from 'vitest';
+import { CATALOG_BY_ID } from '../checks/catalog.ts';
+import { TargetFailure } from '../target/replica-set.ts';
+import { CheckFailure, InfraFailure } from './check-failure.ts';
+import type { GradingContext } from './grading-context.ts';
+import { System } from './system.ts';
+
+export interface ScenarioDefinition<R> {
+  /** Must match the `scenario` of every check it feeds in checks/catalog.ts. */
+  readonly id: string;
+  /** Wall-clock budget of `run` (target start, workload, faults, drain). */
+  readonly budgetMs: number;
+  /** Sets up the system (System.create), drives it, and returns the observations checks judge. */
+  readonly run: (ctx: GradingContext, track: (system: System) => System) => Promise<R>;
+  /** check id → verdict function; throws CheckFailure (via `ensure`) to fail. */
+  readonly checks: Readonly<Record<string, (observations: R) => void>>;
+}
+
+/**
+ * Registers one scenario as a vitest suite: the system runs once in `beforeAll`, each check
+ * is a test judging the same observations. A target failure (never ready, crashed) fails every
+ * check with its reason; an infrastructure failure is marked so the run exits 2.
+ */
+export function defineScenario<R>(definition: ScenarioDefinition<R>): void {
+  for (const id of Object.keys(definition.checks)) {
+    const entry = CATALOG_BY_ID.get(id);
+    if (!entry) throw new Error(`scenario ${definition.id} defines check ${id}, which checks/catalog.ts does not list`);
+    if (entry.scenario !== definition.id) throw new Error(`check ${id} belongs to scenario ${entry.scenario} in the catalog, not ${definition.id}`);
+  }
+  describe(definition.id, () => {
+    const ctx = inject('grading');
+    const selected = Object.keys(definition.checks).filter((id) => ctx.selected.includes(id));
+    let observations: R | undefined;
+    let failure: Error | undefined;
+    const systems: System[] = [];
+
+    beforeAll(async () => {
+      if (selected.length === 0) return;
+      try {
+        observations = await definition.run(ctx, (system) => {
+          systems.push(system);
+          return system;
+        });
+      } catch (error) {
+        failure = classify(error, definition.id);
+      } finally {
+        await Promise.allSettled(systems.map((s) => s.close()));
+      }
+    }, definition.budgetMs + 60_000);
+
+    afterAll(async () => {
+      await Promise.allSettled(systems.map((s) => s.close()));
+    });
+
+    for (const [id, verdict] of Object.entries(definition.checks)) {
+      const test = selected.includes(id) ? it : it.skip;
+      test(id, () => {
+        if (failure) throw failure;
+        if (observations === undefined) throw new InfraFailure(`scenario ${definition.id} produced no observations`);
+        verdict(observations);
+      });
+    }
+  });
+}
+
+function classify(error: unknown, scenario: string): Error {
+  if (error instanceof TargetFailure || error instanceof CheckFailure) return new CheckFailure(error.message);
+  if (error instanceof InfraFailure) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new InfraFailure(`scenario ${scenario} broke: ${message}`, { cause: error });
+}

@@ -1,0 +1,234 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import pg from 'pg';
+import { LatencyProxy } from '../faults/latency-proxy.ts';
+import { terminateTargetConnections } from '../faults/connection-killer.ts';
+import { Namespace } from '../infra/namespace.ts';
+import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
+import { ReplicaSet } from '../target/replica-set.ts';
+import { applyGraderSchema, seedProducts } from '../workloads/seed.ts';
+import { fallbackMessageId, type ProducedRecord } from '../workloads/messages.ts';
+import type { GradingContext } from './grading-context.ts';
+import { InfraFailure } from './check-failure.ts';
+
+/** The session timeout every target must use (docs/CONTRACT.md); the broker's minimum. */
+export const SESSION_TIMEOUT_MS = 6_000;
+
+export interface SystemOptions {
+  readonly scenario: string;
+  readonly partitions?: number;
+  /** Latency added to every target→PostgreSQL round trip (0 = direct connection). */
+  readonly latencyMs?: number;
+  readonly products: Record<string, number>;
+  /** KAFKA_SESSION_TIMEOUT_MS for the target (default SESSION_TIMEOUT_MS). */
+  readonly sessionTimeoutMs?: number;
+}
+
+/** Where a produced record landed, and the id its outcome must be recorded under. */
+export interface Placement {
+  readonly id: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface OutcomeRow {
+  readonly message_id: string;
+  readonly outcome: 'applied' | 'rejected' | 'invalid';
+  readonly instance_id: string | null;
+}
+
+export interface DrainResult {
+  /** Every expected id has at least one outcome. */
+  readonly complete: boolean;
+  readonly missing: readonly string[];
+  readonly elapsedMs: number;
+}
+
+/**
+ * One scenario's system under test: its own database (schema + seeded products), topic and
+ * group, an optional latency proxy, the target's replicas, and the grader's own clients.
+ */
+export class System {
+  readonly replicas: ReplicaSet;
+  readonly placements: Placement[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly ctx: GradingContext,
+    readonly ns: Namespace,
+    readonly db: pg.Pool,
+    readonly admin: Admin,
+    readonly producer: Producer,
+    readonly proxy: LatencyProxy | undefined,
+    readonly session: Session,
+    readonly logDir: string,
+    readonly seedStock: ReadonlyMap<string, number>,
+    readonly sessionTimeoutMs: number,
+  ) {
+    this.replicas = new ReplicaSet(
+      ctx.target,
+      {
+        KAFKA_BROKERS: ctx.endpoints.kafkaBrokers.join(','),
+        KAFKA_TOPIC: ns.topic,
+        KAFKA_GROUP_ID: ns.groupId,
+        KAFKA_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
+        DATABASE_URL: proxy ? proxy.url(ns.databaseUrl) : ns.databaseUrl,
+      },
+      logDir,
+      session,
+      admin,
+    );
+  }
+
+  static async create(ctx: GradingContext, options: SystemOptions): Promise<System> {
+    const logDir = join(ctx.runDir, options.scenario);
+    mkdirSync(logDir, { recursive: true });
+    let ns: Namespace | undefined;
+    const session = new SessionRegistry().create('targets');
+    try {
+      ns = await Namespace.create(ctx.endpoints, { label: options.scenario, partitions: options.partitions ?? 6 });
+      const db = new pg.Pool({ connectionString: ns.databaseUrl, application_name: 'grader-observer', max: 4 });
+      db.on('error', () => undefined);
+      const client = await db.connect();
+      try {
+        await applyGraderSchema(client);
+        await seedProducts(client, options.products);
+      } finally {
+        client.release();
+      }
+      const kafka = new Kafka({ brokers: [...ctx.endpoints.kafkaBrokers], clientId: 'grader', logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      const producer = kafka.producer({ allowAutoTopicCreation: false });
+      await Promise.all([admin.connect(), producer.connect()]);
+      let proxy: LatencyProxy | undefined;
+      if (options.latencyMs) {
+        const upstream = new URL(ns.databaseUrl);
+        proxy = await new LatencyProxy({ upstreamHost: upstream.hostname, upstreamPort: Number(upstream.port), latencyMs: options.latencyMs }).start();
+      }
+      return new System(ctx, ns, db, admin, producer, proxy, session, logDir, new Map(Object.entries(options.products)), options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS);
+    } catch (error) {
+      await ns?.drop();
+      session.closeSync();
+      throw new InfraFailure(`could not set up scenario ${options.scenario}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /**
+   * Produces `records` in one batch (explicit partitions win over the key hash) and remembers
+   * where each landed. Records without an id get the contract's `<topic>/<partition>/<offset>`.
+   */
+  async produce(records: readonly (Omit<ProducedRecord, 'id'> & { id: string | null; partition: number })[]): Promise<Placement[]> {
+    const byPartition = new Map<number, typeof records[number][]>();
+    for (const record of records) byPartition.set(record.partition, [...(byPartition.get(record.partition) ?? []), record]);
+    const metadata = await this.producer.send({
+      topic: this.ns.topic,
+      acks: -1,
+      messages: records.map((r) => ({ key: r.key, value: r.value, partition: r.partition })),
+    });
+    const placed: Placement[] = [];
+    for (const meta of metadata) {
+      const base = Number(meta.baseOffset);
+      (byPartition.get(meta.partition) ?? []).forEach((record, index) => {
+        const offset = base + index;
+        placed.push({ id: record.id ?? fallbackMessageId(this.ns.topic, meta.partition, offset), partition: meta.partition, offset });
+      });
+    }
+    this.placements.push(...placed);
+    return placed;
+  }
+
+  /** Distinct ids (of `ids`) that have at least one outcome row. */
+  async countWithOutcome(ids: readonly string[]): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>('SELECT count(DISTINCT message_id) AS n FROM message_outcomes WHERE message_id = ANY($1)', [ids]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Waits until every id has an outcome, then until nothing changes for `quietMs` (so late
+   * duplicates are seen), or until `timeoutMs`, or until no replica is left running.
+   */
+  async drain(ids: readonly string[], timeoutMs: number, quietMs = 1_000): Promise<DrainResult> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    let done = 0;
+    while (Date.now() < deadline) {
+      done = await this.countWithOutcome(ids);
+      if (done >= ids.length) break;
+      if (this.replicas.running.length === 0) break;
+      await sleep(100);
+    }
+    const complete = done >= ids.length;
+    if (complete) await this.waitQuiet(quietMs, deadline);
+    const missing = complete ? [] : await this.missingOutcomes(ids);
+    return { complete, missing, elapsedMs: Date.now() - started };
+  }
+
+  /** Waits until the outcome table and stock stop changing for `quietMs`. */
+  async waitQuiet(quietMs: number, deadline = Date.now() + 30_000): Promise<void> {
+    let last = '';
+    let since = Date.now();
+    while (Date.now() < deadline) {
+      const { rows } = await this.db.query<{ f: string }>(
+        `SELECT (SELECT count(*) FROM message_outcomes)::text || '/' || (SELECT coalesce(sum(stock), 0) FROM products)::text AS f`,
+      );
+      const fingerprint = rows[0]?.f ?? '';
+      if (fingerprint !== last) {
+        last = fingerprint;
+        since = Date.now();
+      } else if (Date.now() - since >= quietMs) return;
+      await sleep(100);
+    }
+  }
+
+  async missingOutcomes(ids: readonly string[]): Promise<string[]> {
+    const { rows } = await this.db.query<{ message_id: string }>('SELECT DISTINCT message_id FROM message_outcomes WHERE message_id = ANY($1)', [ids]);
+    const seen = new Set(rows.map((r) => r.message_id));
+    return ids.filter((id) => !seen.has(id));
+  }
+
+  async outcomes(): Promise<OutcomeRow[]> {
+    const { rows } = await this.db.query<OutcomeRow>('SELECT message_id, outcome, instance_id FROM message_outcomes ORDER BY recorded_at');
+    return rows;
+  }
+
+  async stock(): Promise<Map<string, number>> {
+    const { rows } = await this.db.query<{ sku: string; stock: number }>('SELECT sku, stock FROM products');
+    return new Map(rows.map((r) => [r.sku, r.stock]));
+  }
+
+  /** pg_terminate_backend on every target connection; returns how many were cut. */
+  async terminateTargetConnections(): Promise<number> {
+    const client = await this.db.connect();
+    try {
+      return await terminateTargetConnections(client, this.ns.database);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Committed offset per partition (-1 = nothing committed). */
+  async committedOffsets(): Promise<Map<number, number>> {
+    const [topic] = await this.admin.fetchOffsets({ groupId: this.ns.groupId, topics: [this.ns.topic] });
+    return new Map((topic?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  }
+
+  async endOffsets(): Promise<Map<number, number>> {
+    const offsets = await this.admin.fetchTopicOffsets(this.ns.topic);
+    return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  }
+
+  /** Kills the replicas, closes clients, drops the namespace. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.replicas.killAll();
+    await this.replicas.close();
+    await this.proxy?.close();
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await this.db.end().catch(() => undefined);
+    await this.ns.drop();
+    this.session.closeSync();
+  }
+}

@@ -1,0 +1,90 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { freePort } from '../infra/ports.ts';
+
+export interface LatencyProxyOptions {
+  readonly upstreamHost: string;
+  readonly upstreamPort: number;
+  /** Added to every chunk the target sends to the server (so to every query round trip). */
+  readonly latencyMs: number;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 that delays target→PostgreSQL traffic by a fixed latency, keeping
+ * byte order. It widens every read-to-write gap of a target by at least one round trip, which
+ * is what makes lost updates and check-then-act races show up in every run rather than some.
+ */
+export class LatencyProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  private connections = 0;
+  port = 0;
+
+  constructor(private readonly options: LatencyProxyOptions) {}
+
+  async start(): Promise<this> {
+    this.port = await freePort();
+    this.server = createServer((client) => this.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    return this;
+  }
+
+  /** Connections accepted so far. */
+  get accepted(): number {
+    return this.connections;
+  }
+
+  /** Rewrites a postgres URL to go through the proxy. */
+  url(databaseUrl: string): string {
+    const url = new URL(databaseUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.toString();
+  }
+
+  private accept(client: Socket): void {
+    this.connections += 1;
+    const upstream = createConnection({ host: this.options.upstreamHost, port: this.options.upstreamPort });
+    this.sockets.add(client);
+    this.sockets.add(upstream);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    let lastDelivery = 0;
+    client.on('data', (chunk) => {
+      // Constant latency with a monotonic delivery time keeps the byte stream in order.
+      const deliverAt = Math.max(Date.now() + this.options.latencyMs, lastDelivery);
+      lastDelivery = deliverAt;
+      setTimeout(() => {
+        if (!upstream.destroyed) upstream.write(chunk);
+      }, deliverAt - Date.now());
+    });
+    upstream.on('data', (chunk) => {
+      if (!client.destroyed) client.write(chunk);
+    });
+    const close = (): void => {
+      client.destroy();
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    };
+    client.on('close', () => setTimeout(close, this.options.latencyMs));
+    upstream.on('close', close);
+    client.on('error', close);
+    upstream.on('error', close);
+  }
+
+  /** Drops every open connection at once, like a network cut. */
+  cutAll(): number {
+    const count = this.sockets.size / 2;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    return count;
+  }
+
+  async close(): Promise<void> {
+    this.cutAll();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,35 @@
+import type { InfraKind } from '../infra/infra.ts';
+import type { CheckResult, Score } from '../scoring/types.ts';
+
+/** The name every report gives the tool. */
+export const TOOL_NAME = 'inventory-grader';
+
+/** One finished `grader run` (all its repeats): what every report writer receives. */
+export interface ReportData {
+  /** The `--target` as given: a named target or a path. */
+  readonly target: string;
+  /** The `--seed` every fault and workload was derived from. */
+  readonly seed: number;
+  /** Version of the grader package that produced the run. */
+  readonly graderVersion: string;
+  /** Which provider supplied Kafka and PostgreSQL. */
+  readonly infraKind: InfraKind;
+  /** When the run started (infra boot included). */
+  readonly startedAt: Date;
+  /** Wall time of the whole run, milliseconds. */
+  readonly durationMs: number;
+  /** Every check's verdict in every repeat, skipped ones included. */
+  readonly results: readonly CheckResult[];
+  /** computeScore(results, weights). */
+  readonly score: Score;
+}
+
+/** Number of repeats in the results (distinct `run` indices; 0 when there are none). */
+export function repeatCount(results: readonly CheckResult[]): number {
+  return new Set(results.map((r) => r.run)).size;
+}
+
+/** A test case's display name: the check id, plus the 1-based run when there are repeats. */
+export function caseName(result: CheckResult, repeats: number): string {
+  return repeats > 1 ? `${result.id} [run ${result.run + 1}]` : result.id;
+}

@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { commandArgv, type TargetSpec } from './target-spec.ts';
+
+/** A replica's output beyond this is dropped and the replica is killed as flooding. */
+export const MAX_REPLICA_LOG_BYTES = 20 * 1024 * 1024;
+
+/** How a replica process ended. */
+export interface ReplicaExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly at: number;
+}
+
+/** The result of a graceful stop: did it leave within the grace period on SIGTERM alone? */
+export interface StopResult {
+  readonly graceful: boolean;
+  readonly exit: ReplicaExit;
+  readonly durationMs: number;
+}
+
+/**
+ * One target process, in its own process group (so `npm start` → sh → node is killed whole),
+ * with stdout+stderr captured to `logFile` up to MAX_REPLICA_LOG_BYTES.
+ */
+export class Replica {
+  private child?: ChildProcess;
+  private log?: WriteStream;
+  private logged = 0;
+  private tail: string[] = [];
+  private exitInfo?: ReplicaExit;
+  private exitPromise?: Promise<ReplicaExit>;
+  /** Set when the replica printed more than MAX_REPLICA_LOG_BYTES and was killed for it. */
+  flooded = false;
+  /** Set before the grader itself stops or kills the replica, so its exit is not a crash. */
+  expectedExit = false;
+  startedAt = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly target: TargetSpec,
+    private readonly env: NodeJS.ProcessEnv,
+    readonly logFile: string,
+  ) {}
+
+  /** A new, unstarted replica with the same id, command, environment and log file. */
+  fresh(): Replica {
+    return new Replica(this.id, this.target, this.env, this.logFile);
+  }
+
+  start(): this {
+    const [command, ...args] = commandArgv(this.target.start);
+    this.log = createWriteStream(this.logFile, { flags: 'a' });
+    this.startedAt = Date.now();
+    this.expectedExit = false;
+    this.exitInfo = undefined;
+    const child = spawn(command as string, args, { cwd: this.target.dir, env: this.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const onData = (chunk: Buffer): void => this.capture(chunk);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    this.exitPromise = new Promise((resolve) => {
+      child.once('error', (error) => {
+        this.capture(Buffer.from(`grader: could not start ${command}: ${error.message}\n`));
+      });
+      child.once('close', (code, signal) => {
+        this.exitInfo = { code, signal, at: Date.now() };
+        resolve(this.exitInfo);
+      });
+    });
+    return this;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.exitInfo === undefined;
+  }
+
+  get exit(): ReplicaExit | undefined {
+    return this.exitInfo;
+  }
+
+  /** Resolves when the process has exited. */
+  exited(): Promise<ReplicaExit> {
+    return this.exitPromise ?? Promise.resolve({ code: null, signal: null, at: Date.now() });
+  }
+
+  /** The last lines the replica printed, for failure messages. */
+  lastLines(n = 3): string {
+    return this.tail.slice(-n).join(' | ').slice(0, 500);
+  }
+
+  /** SIGKILL to the whole process group: no cleanup, no commit, like a crashed machine. */
+  async kill(): Promise<ReplicaExit> {
+    this.expectedExit = true;
+    this.signalGroup('SIGKILL');
+    return this.exited();
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; reports whether SIGTERM alone was enough. */
+  async stop(graceMs = 10_000): Promise<StopResult> {
+    const started = Date.now();
+    this.expectedExit = true;
+    if (!this.running) return { graceful: true, exit: await this.exited(), durationMs: 0 };
+    this.signalGroup('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.exited().then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) this.signalGroup('SIGKILL');
+    const exit = await this.exited();
+    return { graceful: !timedOut, exit, durationMs: Date.now() - started };
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined || !this.running) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  private capture(chunk: Buffer): void {
+    if (this.flooded) return;
+    this.logged += chunk.length;
+    if (this.logged > MAX_REPLICA_LOG_BYTES) {
+      this.flooded = true;
+      this.log?.write(`\ngrader: output exceeded ${MAX_REPLICA_LOG_BYTES} bytes; replica killed\n`);
+      this.signalGroup('SIGKILL');
+      return;
+    }
+    this.log?.write(chunk);
+    const lines = chunk.toString().split('\n').filter((l) => l.trim());
+    this.tail.push(...lines.map((l) => l.slice(0, 300)));
+    if (this.tail.length > 50) this.tail.splice(0, this.tail.length - 50);
+  }
+
+  /** Closes the log file once the process is gone. */
+  async close(): Promise<void> {
+    if (this.running) await this.kill();
+    await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
+  }
+}
