@@ -8,7 +8,9 @@ export const READY_TIMEOUT_MS = 30_000;
 /** Starts `count` replicas and waits until the contract calls them ready. */
 export async function startReplicas(system: System, count: number): Promise<void> {
   system.replicas.start(count);
+  system.mark(`started ${count} replica(s)`);
   await system.replicas.waitReady(READY_TIMEOUT_MS, count);
+  system.mark(`${count} replica(s) ready`);
 }
 
 /**

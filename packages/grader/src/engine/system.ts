@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
@@ -12,6 +12,9 @@ import { applyGraderSchema, seedProducts } from '../workloads/seed.ts';
 import { fallbackMessageId, type ProducedRecord } from '../workloads/messages.ts';
 import type { GradingContext } from './grading-context.ts';
 import { InfraFailure } from './check-failure.ts';
+
+/** No new outcome for this long while messages are pending = the target has stalled. */
+export const STALL_MS = 10_000;
 
 /** The session timeout every target must use (docs/CONTRACT.md); the broker's minimum. */
 export const SESSION_TIMEOUT_MS = 6_000;
@@ -82,9 +85,17 @@ export class System {
     );
   }
 
+  private readonly createdAt = Date.now();
+
+  /** Appends a timed line to `<logDir>/timeline.log` (what happened when, for slow or odd runs). */
+  mark(event: string): void {
+    appendFileSync(join(this.logDir, 'timeline.log'), `${String(Date.now() - this.createdAt).padStart(6)} ms  ${event}\n`);
+  }
+
   static async create(ctx: GradingContext, options: SystemOptions): Promise<System> {
     const logDir = join(ctx.runDir, options.scenario);
     mkdirSync(logDir, { recursive: true });
+    const t0 = Date.now();
     let ns: Namespace | undefined;
     const session = new SessionRegistry().create('targets');
     try {
@@ -107,7 +118,9 @@ export class System {
         const upstream = new URL(ns.databaseUrl);
         proxy = await new LatencyProxy({ upstreamHost: upstream.hostname, upstreamPort: Number(upstream.port), latencyMs: options.latencyMs }).start();
       }
-      return new System(ctx, ns, db, admin, producer, proxy, session, logDir, new Map(Object.entries(options.products)), options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS);
+      const system = new System(ctx, ns, db, admin, producer, proxy, session, logDir, new Map(Object.entries(options.products)), options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS);
+      system.mark(`namespace ${ns.name} ready (${Date.now() - t0} ms)`);
+      return system;
     } catch (error) {
       await ns?.drop();
       session.closeSync();
@@ -136,6 +149,7 @@ export class System {
       });
     }
     this.placements.push(...placed);
+    this.mark(`produced ${records.length} records`);
     return placed;
   }
 
@@ -147,20 +161,28 @@ export class System {
 
   /**
    * Waits until every id has an outcome, then until nothing changes for `quietMs` (so late
-   * duplicates are seen), or until `timeoutMs`, or until no replica is left running.
+   * duplicates are seen). Gives up at `timeoutMs`, when no replica is left running, or when no
+   * new outcome appeared for STALL_MS (longer than a session timeout, so a rebalance after a
+   * crash is not mistaken for a stall).
    */
   async drain(ids: readonly string[], timeoutMs: number, quietMs = 1_000): Promise<DrainResult> {
     const started = Date.now();
     const deadline = started + timeoutMs;
     let done = 0;
+    let lastProgress = Date.now();
     while (Date.now() < deadline) {
-      done = await this.countWithOutcome(ids);
+      const now = await this.countWithOutcome(ids);
+      if (now > done) lastProgress = Date.now();
+      done = now;
       if (done >= ids.length) break;
       if (this.replicas.running.length === 0) break;
+      if (Date.now() - lastProgress > Math.max(STALL_MS, this.sessionTimeoutMs + 4_000)) break;
       await sleep(100);
     }
     const complete = done >= ids.length;
+    this.mark(`drain: ${done} of ${ids.length} have outcomes`);
     if (complete) await this.waitQuiet(quietMs, deadline);
+    this.mark('drain: quiet');
     const missing = complete ? [] : await this.missingOutcomes(ids);
     return { complete, missing, elapsedMs: Date.now() - started };
   }
@@ -223,6 +245,7 @@ export class System {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.mark('closing');
     await this.replicas.killAll();
     await this.replicas.close();
     await this.proxy?.close();
@@ -230,5 +253,6 @@ export class System {
     await this.db.end().catch(() => undefined);
     await this.ns.drop();
     this.session.closeSync();
+    this.mark('closed');
   }
 }

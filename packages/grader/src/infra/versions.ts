@@ -10,3 +10,10 @@ export const POSTGRES_VERSION = '18.4';
 export const POSTGRES_IMAGE = `postgres:${POSTGRES_VERSION}`;
 /** kafkajs version every Node target and the grader use (checked by a test). */
 export const KAFKAJS_VERSION = '2.2.4';
+
+/**
+ * A new group waits this long for more members before its first assignment, so replicas that
+ * start together join one generation instead of rebalancing once per late joiner (each round
+ * costs a heartbeat interval). Both providers set it.
+ */
+export const GROUP_INITIAL_REBALANCE_DELAY_MS = 1_000;

@@ -7,7 +7,7 @@ import { System } from '../../engine/system.ts';
 import { adjust, type ContractMessage } from '../../workloads/messages.ts';
 import { expectedStock, outcomeCounts, roundRobin } from '../../workloads/plan.ts';
 import { SeededRandom } from '../../workloads/random.ts';
-import { expectOneOutcomeEach, expectStock } from '../verdicts.ts';
+import { expectComplete, expectOneOutcomeEach, expectStock } from '../verdicts.ts';
 
 const SKUS = Array.from({ length: 20 }, (_, i) => `RS${i + 1}`);
 const STOCK = 10_000;
@@ -79,6 +79,7 @@ defineScenario<Observations>({
       expectStock('Replayed messages changed stock again', o.stockAfterRestart, o.stockAfterReplay);
     },
     'consumer_offsets.commit_after_durable': (o) => {
+      expectComplete(o.missingAfterRestart.length, o.ids.length);
       ensure(o.offsets.samples > 0, () => 'no committed-offset sample could be taken');
       ensure(o.offsets.aheadSamples === 0, () => `offset committed before the write was durable in ${o.offsets.aheadSamples} of ${o.offsets.samples} samples: ${o.offsets.example}`);
     },

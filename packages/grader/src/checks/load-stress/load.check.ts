@@ -6,7 +6,7 @@ import { System } from '../../engine/system.ts';
 import { adjust, invalidPayloads, order, serialise, type ContractMessage } from '../../workloads/messages.ts';
 import { byId, expectedStock, outcomeCounts, roundRobin, type PlannedRecord } from '../../workloads/plan.ts';
 import { SeededRandom } from '../../workloads/random.ts';
-import { expectNeverNegative, expectOneOutcomeEach, expectStock } from '../verdicts.ts';
+import { expectComplete, expectNeverNegative, expectOneOutcomeEach, expectStock } from '../verdicts.ts';
 
 const SKUS = Array.from({ length: 100 }, (_, i) => `LD${i + 1}`);
 const MESSAGES = 1500;
@@ -60,12 +60,20 @@ defineScenario<Observations>({
     };
   },
   checks: {
-    'load_stress.conserved': (o) => expectStock('Data corrupted under load', o.expected, o.stock),
+    'load_stress.conserved': (o) => {
+      expectComplete(o.missing.length, o.ids.length);
+      expectStock('Data corrupted under load', o.expected, o.stock);
+    },
     'load_stress.exactly_once': (o) => expectOneOutcomeEach('Under load', o.ids, o.counts),
-    'load_stress.never_negative': (o) => expectNeverNegative('Under load', o.sampled.minStock, o.sampled.samples),
+    'load_stress.never_negative': (o) => {
+      expectComplete(o.missing.length, o.ids.length);
+      expectNeverNegative('Under load', o.sampled.minStock, o.sampled.samples);
+    },
     'load_stress.completes': (o) =>
       ensure(o.missing.length === 0, () => `${o.missing.length} of ${o.ids.length} messages had no outcome after ${Math.round(o.elapsedMs / 1000)} s`),
-    'load_stress.snapshot_consistent': (o) =>
-      ensure(o.sampled.inconsistentSamples === 0, () => `${o.sampled.inconsistentSamples} of ${o.sampled.samples} snapshots showed stock disagreeing with applied outcomes (e.g. ${o.sampled.example})`),
+    'load_stress.snapshot_consistent': (o) => {
+      expectComplete(o.missing.length, o.ids.length);
+      ensure(o.sampled.inconsistentSamples === 0, () => `${o.sampled.inconsistentSamples} of ${o.sampled.samples} snapshots showed stock disagreeing with applied outcomes (e.g. ${o.sampled.example})`);
+    },
   },
 });

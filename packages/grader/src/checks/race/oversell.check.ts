@@ -5,7 +5,7 @@ import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { sale } from '../../workloads/messages.ts';
 import { byId, roundRobin } from '../../workloads/plan.ts';
-import { expectNeverNegative, expectStock } from '../verdicts.ts';
+import { expectComplete, expectNeverNegative, expectStock } from '../verdicts.ts';
 
 const SKUS = ['OS1', 'OS2', 'OS3', 'OS4'];
 const STOCK = 20;
@@ -15,6 +15,8 @@ interface Observations {
   stock: Map<string, number>;
   appliedPerSku: Map<string, number>;
   sampled: StockObservation;
+  missing: number;
+  total: number;
 }
 
 defineScenario<Observations>({
@@ -29,7 +31,7 @@ defineScenario<Observations>({
     await startReplicas(system, 3);
     const sampler = new StockSampler(system, byId(messages)).start();
     await system.produce(roundRobin(interleaved, 6));
-    await system.drain(messages.map((m) => m.id), 30_000);
+    const drained = await system.drain(messages.map((m) => m.id), 30_000);
     const sampled = await sampler.stop();
     const rows = await system.outcomes();
     const appliedPerSku = new Map(SKUS.map((s) => [s, 0]));
@@ -40,10 +42,13 @@ defineScenario<Observations>({
       const sku = row.message_id.split('-')[1] ?? '';
       appliedPerSku.set(sku, (appliedPerSku.get(sku) ?? 0) + 1);
     }
-    return { stock: await system.stock(), appliedPerSku, sampled };
+    return { stock: await system.stock(), appliedPerSku, sampled, missing: drained.missing.length, total: messages.length };
   },
   checks: {
-    'race.oversell_never_negative': (o) => expectNeverNegative('Oversell', o.sampled.minStock, o.sampled.samples),
+    'race.oversell_never_negative': (o) => {
+      expectComplete(o.missing, o.total);
+      expectNeverNegative('Oversell', o.sampled.minStock, o.sampled.samples);
+    },
     'race.oversell_sold_exactly_stock': (o) => {
       const wrong = [...o.appliedPerSku].filter(([, n]) => n !== STOCK);
       ensure(wrong.length === 0, () => `expected exactly ${STOCK} of ${SALES_PER_SKU} unit sales applied per SKU; ${wrong.map(([s, n]) => `${s}: ${n}`).join(', ')}`);

@@ -64,10 +64,10 @@ defineScenario<Observations>({
       const bad = invalid[i];
       if (bad) records.push({ id: bad.id, key: null, value: bad.value, partition: 0 });
     });
+    await startReplicas(system, 1);
     const placements = await system.produce(records);
     const validIds = new Set(valid.map((m) => m.id));
     const invalidIds = placements.map((p) => p.id).filter((id) => !validIds.has(id));
-    await startReplicas(system, 1);
     const drained = await system.drain(placements.map((p) => p.id), 25_000);
     const rows = await system.outcomes();
     const firstOutcome = new Map<string, string>();

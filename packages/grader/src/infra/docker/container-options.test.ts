@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KAFKA_IMAGE, POSTGRES_IMAGE } from '../versions.ts';
+import { GROUP_INITIAL_REBALANCE_DELAY_MS, KAFKA_IMAGE, POSTGRES_IMAGE } from '../versions.ts';
 import { KAFKA_CLUSTER_ID, kafkaContainerOptions, postgresContainerOptions, publishedPort } from './container-options.ts';
 import { COMPONENT_LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL, SESSION_LABEL } from './labels.ts';
 
@@ -45,7 +45,7 @@ describe('kafkaContainerOptions', () => {
       KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS: '1',
       KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
       KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
-      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: String(GROUP_INITIAL_REBALANCE_DELAY_MS),
     });
     expect(options.Hostname).toBe('kafka');
     // No listener binds the non-routable 0.0.0.0 explicitly (Kafka rejects it as advertised).

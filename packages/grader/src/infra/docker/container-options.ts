@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { KAFKA_IMAGE, POSTGRES_IMAGE } from '../versions.ts';
+import { KAFKA_IMAGE, POSTGRES_IMAGE, GROUP_INITIAL_REBALANCE_DELAY_MS } from '../versions.ts';
 import { containerName, graderLabels, type ContainerOwner } from './labels.ts';
 
 /** Container-side ports. The external Kafka listener and Postgres are published on 127.0.0.1. */
@@ -51,7 +51,7 @@ export function kafkaContainerOptions(spec: KafkaContainerSpec): Dockerode.Conta
     KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
     KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
     KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
-    KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+    KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: String(GROUP_INITIAL_REBALANCE_DELAY_MS),
     // In the container's own filesystem, not a volume: removed with the container.
     KAFKA_LOG_DIRS: '/tmp/kraft-combined-logs',
     // Read by kafka-server-start.sh (the image default is 1 GB); mirrors the local provider.

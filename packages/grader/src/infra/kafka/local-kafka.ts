@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { GraderError } from '../../errors/grader-error.ts';
 import type { InfraLogger } from '../infra.ts';
 import { LogTail } from '../log-tail.ts';
+import { GROUP_INITIAL_REBALANCE_DELAY_MS } from '../versions.ts';
 import { choosePort, freePort } from '../ports.ts';
 import type { Session } from '../session/session-registry.ts';
 import { forAll, forLogMessage, forProbe, WaitTimeoutError, type WaitStrategy } from '../wait/wait-strategy.ts';
@@ -57,7 +58,7 @@ export function kraftProperties(brokerPort: number, controllerPort: number, logD
     'transaction.state.log.min.isr=1',
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
+    `group.initial.rebalance.delay.ms=${GROUP_INITIAL_REBALANCE_DELAY_MS}`,
     '',
   ].join('\n');
 }
