@@ -1,12 +1,13 @@
 import yargs from 'yargs';
 import { ExitCode, GraderError, isGraderError } from '../errors/grader-error.ts';
 import { infraCommand } from './commands/infra.ts';
+import { exportTaskCommand } from './commands/export-task.ts';
 import { runCommand } from './commands/run.ts';
 import { createOutput, type Output } from './output.ts';
 
 /** Parses argv, runs one command, and maps every outcome to an exit code. Never throws. */
 export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
-  const parser = runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output)
+  const parser = exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output)
     .command('infra', 'manage the Kafka + PostgreSQL the grader runs on', (y) => infraCommand(y, output))
     .demandCommand(1, 'name a command (see --help)')
     .strict()

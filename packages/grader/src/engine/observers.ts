@@ -19,7 +19,11 @@ abstract class Sampler<T> {
       } catch {
         // A failed sample (e.g. during teardown) is simply not counted.
       }
-      if (!this.stopped) this.timer = setTimeout(() => (this.running = tick()), this.intervalMs);
+      if (!this.stopped) {
+        this.timer = setTimeout(() => {
+          this.running = tick();
+        }, this.intervalMs);
+      }
     };
     this.running = tick();
     return this;

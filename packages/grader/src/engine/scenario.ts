@@ -3,7 +3,7 @@ import { CATALOG_BY_ID } from '../checks/catalog.ts';
 import { TargetFailure } from '../target/replica-set.ts';
 import { CheckFailure, InfraFailure } from './check-failure.ts';
 import type { GradingContext } from './grading-context.ts';
-import { System } from './system.ts';
+import type { System } from './system.ts';
 
 export interface ScenarioDefinition<R> {
   /** Must match the `scenario` of every check it feeds in checks/catalog.ts. */

@@ -51,7 +51,7 @@ export function runCommand(yargs: Argv, output: Output): Argv {
     'boot the infrastructure, grade a target against every check, print the weighted score',
     (y) => y.options(pickOptions(runOptionNames)),
     async (argv) => {
-      process.exitCode = await gradeRun(argv as RunArgs, output);
+      process.exitCode = await gradeRun(argv, output);
     },
   );
 }

@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../paths.ts';
+import { CATEGORIES } from '../scoring/types.ts';
+import { loadWeights } from '../scoring/weights.ts';
+import { selectChecks } from '../cli/commands/run.ts';
+import { CATALOG } from './catalog.ts';
+
+function checkFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? checkFiles(join(dir, e.name)) : e.name.endsWith('.check.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+describe('catalog', () => {
+  it('has at least 30 checks with unique ids in every category', () => {
+    expect(CATALOG.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(CATALOG.map((c) => c.id)).size).toBe(CATALOG.length);
+    for (const category of CATEGORIES) expect(CATALOG.some((c) => c.category === category)).toBe(true);
+  });
+
+  it('the repository weights.json matches the catalog and sums to 1', () => {
+    const weights = loadWeights(join(REPO_ROOT, 'weights.json'), CATALOG);
+    expect([...weights.keys()].sort()).toEqual(CATALOG.map((c) => c.id).sort());
+    expect(weights.warnings).toEqual([]);
+  });
+
+  it('every catalog check is defined by exactly one scenario file', () => {
+    const sources = checkFiles(join(REPO_ROOT, 'packages/grader/src/checks')).map((f) => readFileSync(f, 'utf8'));
+    for (const { id } of CATALOG) {
+      expect(sources.filter((s) => s.includes(`'${id}':`)), id).toHaveLength(1);
+    }
+  });
+});
+
+describe('selectChecks', () => {
+  it('filters by id and by category, and rejects unknown names', () => {
+    expect(selectChecks('race.hot_sku_all_applied', undefined)).toEqual(['race.hot_sku_all_applied']);
+    expect(selectChecks(undefined, 'locking')).toEqual(['locking.partitions_in_parallel', 'locking.replicas_in_parallel']);
+    expect(() => selectChecks('race.nope', undefined)).toThrow(/unknown check id 'race.nope'/);
+    expect(() => selectChecks(undefined, 'speed')).toThrow(/unknown category 'speed'/);
+    expect(selectChecks(undefined, undefined)).toHaveLength(CATALOG.length);
+  });
+});
