@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GRADER_ROOT } from '../src/paths.ts';
+import { MemorySampler, treeRss } from './memory-sampler.ts';
+
+export interface GradeSample {
+  readonly target: string;
+  readonly wallMs: number;
+  readonly peakRssBytes: number;
+  readonly score: number;
+}
+
+/**
+ * One full `grader run` as a user runs it (infra boot included), measuring wall time and the
+ * peak resident memory of the grader and everything it started (Kafka, PostgreSQL, replicas).
+ */
+export async function benchGrade(target: string): Promise<GradeSample> {
+  const dir = mkdtempSync(join(tmpdir(), 'grader-bench-grade-'));
+  const report = join(dir, 'report.json');
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(GRADER_ROOT, 'bin/grader.js'), 'run', '--target', target, '--infra', 'local', '--json', report, '--run-dir', join(dir, 'logs')], {
+    stdio: 'ignore',
+    env: { ...process.env, CI: '1' },
+  });
+  const sampler = new MemorySampler(() => treeRss([child.pid ?? 0]), 200);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const peakRssBytes = sampler.stop();
+  const wallMs = Date.now() - started;
+  try {
+    if (code !== 0) throw new Error(`grader run --target ${target} exited with ${code}`);
+    const score = (JSON.parse(readFileSync(report, 'utf8')) as { score: { score: number } }).score.score;
+    return { target, wallMs, peakRssBytes, score };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

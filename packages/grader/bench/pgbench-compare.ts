@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startReplicas } from '../src/engine/drive.ts';
+import { System } from '../src/engine/system.ts';
+import { LocalInfra } from '../src/infra/local-infra.ts';
+import { resolveTarget } from '../src/target/target-spec.ts';
+import { restock } from '../src/workloads/messages.ts';
+import { roundRobin } from '../src/workloads/plan.ts';
+
+const SKUS = Array.from({ length: 300 }, (_, i) => `PB${i + 1}`);
+/** The reference fix keeps up to 8 partitions in flight per replica, each on its own connection. */
+const CONNECTIONS = 8;
+const MESSAGES = 4000;
+
+/** The reference fix's SQL for one adjustment (packages/reference-fix/src/repository.ts), as a pgbench script. */
+const SCRIPT = `\\set sku random(1, ${SKUS.length})
+\\set n random(1, 2000000000)
+BEGIN;
+INSERT INTO message_outcomes (message_id, outcome, reason, instance_id) VALUES ('pgb-' || :client_id || '-' || :n, 'applied', NULL, 'pgbench') ON CONFLICT (message_id) DO NOTHING;
+UPDATE products SET stock = stock + 1 WHERE sku = 'PB' || :sku AND stock + 1 >= 0 RETURNING stock;
+COMMIT;
+`;
+
+export interface PgbenchComparison {
+  readonly referenceMsgPerS: number;
+  readonly pgbenchTps: number;
+  readonly ratio: number;
+}
+
+/**
+ * The reference fix (1 replica, 8 partitions, no added latency) against pgbench running the
+ * same statements with the same number of connections on the same database, in one run.
+ */
+export async function comparePgbench(): Promise<PgbenchComparison> {
+  const infra = await new LocalInfra({}).start();
+  const dir = mkdtempSync(join(tmpdir(), 'grader-bench-pgbench-'));
+  try {
+    const ctx = { endpoints: infra.endpoints, target: resolveTarget('reference-fix'), seed: 1, runDir: dir, selected: [] };
+    const system = await System.create(ctx, { scenario: 'pgbench', partitions: CONNECTIONS, products: Object.fromEntries(SKUS.map((s) => [s, 1000])) });
+    try {
+      await startReplicas(system, 1);
+      const messages = Array.from({ length: MESSAGES }, (_, i) => restock(`pb-${i}`, SKUS[i % SKUS.length] ?? 'PB1', 1));
+      const ids = messages.map((m) => m.id);
+      const started = Date.now();
+      await system.produce(roundRobin(messages, CONNECTIONS));
+      while ((await system.countWithOutcome(ids)) < ids.length) await sleep(20);
+      const referenceMsgPerS = (MESSAGES * 1000) / (Date.now() - started);
+      await system.replicas.killAll();
+      const script = join(dir, 'adjust.sql');
+      writeFileSync(script, SCRIPT);
+      const out = execFileSync('pgbench', ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', '10', '-f', script, system.ns.databaseUrl], { encoding: 'utf8' });
+      const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
+      return { referenceMsgPerS, pgbenchTps: tps, ratio: referenceMsgPerS / tps };
+    } finally {
+      await system.close();
+    }
+  } finally {
+    await infra.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
