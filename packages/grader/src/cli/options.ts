@@ -1,4 +1,6 @@
 import type { Options } from 'yargs';
+import type { InfraLogger } from '../infra/infra.ts';
+import type { InfraChoice } from '../infra/select-infra.ts';
 
 /**
  * Every CLI option in one typed table. yargs builds parsing and `--help` from it, so the help
@@ -95,4 +97,17 @@ export interface InfraArgs {
   'kafka-port'?: number | undefined;
   'postgres-port'?: number | undefined;
   'ready-timeout': number;
+}
+
+/** The provider choice the infra flags describe (validated by selectInfra). */
+export function infraChoice(args: InfraArgs, logger: InfraLogger): InfraChoice {
+  return {
+    infra: args.infra,
+    kafkaBrokers: args['kafka-brokers'],
+    databaseUrl: args['database-url'],
+    kafkaPort: args['kafka-port'],
+    postgresPort: args['postgres-port'],
+    readyTimeoutMs: args['ready-timeout'] * 1000,
+    logger,
+  };
 }

@@ -10,7 +10,7 @@ import { selectInfra } from '../../infra/select-infra.ts';
 import { isAlive } from '../../infra/session/cleanup.ts';
 import { SessionRegistry } from '../../infra/session/session-registry.ts';
 import { Lifecycle } from '../lifecycle.ts';
-import { infraOptionNames, pickOptions, type InfraArgs } from '../options.ts';
+import { infraChoice, infraOptionNames, pickOptions, type InfraArgs } from '../options.ts';
 import type { Output } from '../output.ts';
 
 /** What a running `grader infra up` advertises for `status` and `down`. */
@@ -70,15 +70,7 @@ async function infraUp(args: InfraArgs, output: Output): Promise<void> {
   // Ctrl-C is how `infra up` is meant to end: clean up, then exit 0.
   lifecycle.install(() => 0);
   try {
-    const infra = await selectInfra({
-      infra: args.infra,
-      kafkaBrokers: args['kafka-brokers'],
-      databaseUrl: args['database-url'],
-      kafkaPort: args['kafka-port'],
-      postgresPort: args['postgres-port'],
-      readyTimeoutMs: args['ready-timeout'] * 1000,
-      logger: output,
-    });
+    const infra = await selectInfra(infraChoice(args, output));
     output.info(`starting ${infra.kind} infrastructure`);
     const started = await infra.start(lifecycle.signal);
     lifecycle.defer(() => started.stop());

@@ -19,13 +19,13 @@ import { loadWeights } from '../../scoring/weights.ts';
 import { buildTarget } from '../../target/target-build.ts';
 import { resolveTarget } from '../../target/target-spec.ts';
 import { Lifecycle } from '../lifecycle.ts';
-import { pickOptions, runOptionNames } from '../options.ts';
+import { infraChoice, pickOptions, runOptionNames, type InfraArgs } from '../options.ts';
 import type { Output } from '../output.ts';
 import { readFileSync } from 'node:fs';
 
 const GRADER_VERSION = (JSON.parse(readFileSync(join(GRADER_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-export interface RunArgs {
+export interface RunArgs extends InfraArgs {
   target: string;
   seed: number;
   repeat: number;
@@ -37,12 +37,6 @@ export interface RunArgs {
   junit?: string | undefined;
   ctrf?: string | undefined;
   'run-dir'?: string | undefined;
-  infra: 'auto' | 'local' | 'docker' | 'external';
-  'kafka-brokers'?: string | undefined;
-  'database-url'?: string | undefined;
-  'kafka-port'?: number | undefined;
-  'postgres-port'?: number | undefined;
-  'ready-timeout': number;
 }
 
 export function runCommand(yargs: Argv, output: Output): Argv {
@@ -102,15 +96,7 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
   const lifecycle = new Lifecycle(output);
   lifecycle.install();
   try {
-    const infra = await selectInfra({
-      infra: args.infra,
-      kafkaBrokers: args['kafka-brokers'],
-      databaseUrl: args['database-url'],
-      kafkaPort: args['kafka-port'],
-      postgresPort: args['postgres-port'],
-      readyTimeoutMs: args['ready-timeout'] * 1000,
-      logger: output,
-    });
+    const infra = await selectInfra(infraChoice(args, output));
     output.info(`grading ${target.name} (${target.dir}) with seed ${args.seed}; logs in ${runDir}`);
     const started = await infra.start(lifecycle.signal);
     lifecycle.defer(() => started.stop());
