@@ -1,4 +1,5 @@
 // `pnpm bench`: speed and memory figures for the README (never asserted in tests).
+// BENCH_SECTIONS=infra,grade,pgbench (default: all) picks what to measure.
 import { cpus, totalmem } from 'node:os';
 import { benchGrade } from './grade-bench.ts';
 import { benchComponentsAlone, benchInfraBoot, type BootSample } from './infra-boot.ts';
@@ -10,52 +11,54 @@ const median = (values: number[]): number => {
 };
 const mb = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MB`;
 
-/** BENCH_SECTIONS=infra,grade,pgbench (default: all) picks what to measure. */
+async function infraSection(): Promise<void> {
+  console.log('## Local infrastructure boot (Kafka KRaft on the JVM + embedded PostgreSQL)\n');
+  const { cold, warm } = await benchInfraBoot(Number(process.env.BENCH_WARM_RUNS ?? 3));
+  const row = (s: BootSample): string =>
+    `| ${s.label} | ${s.kafkaMs} ms | ${s.postgresMs} ms | ${s.resolveAndBootMs} ms | ${mb(s.peakRssBytes)} |`;
+  console.log('| run | Kafka ready | PostgreSQL ready | total start() | peak RSS (Kafka + Postgres + grader) |');
+  console.log('| --- | --- | --- | --- | --- |');
+  console.log(row(cold));
+  for (const s of warm) console.log(row(s));
+  console.log(
+    row({
+      label: `**warm median of ${warm.length}**`,
+      kafkaMs: median(warm.map((s) => s.kafkaMs)),
+      postgresMs: median(warm.map((s) => s.postgresMs)),
+      resolveAndBootMs: median(warm.map((s) => s.resolveAndBootMs)),
+      peakRssBytes: Math.max(...warm.map((s) => s.peakRssBytes)),
+    }),
+  );
+  console.log('\nEach component booted alone (warm, no contention from the other):\n');
+  const alone = await benchComponentsAlone(3);
+  console.log('| component | runs | median |\n| --- | --- | --- |');
+  console.log(`| PostgreSQL (initdb + start + SELECT 1) | ${alone.postgresMs.join(', ')} ms | ${median(alone.postgresMs)} ms |`);
+  console.log(`| Kafka (storage format + broker start + admin sees cluster) | ${alone.kafkaMs.join(', ')} ms | ${median(alone.kafkaMs)} ms |`);
+  console.log('\nGoals: PostgreSQL <= 1.5 s, Kafka <= 8 s warm on 2 cores, peak memory <= 1.5 GB.');
+}
+
+async function gradeSection(): Promise<void> {
+  console.log('\n## One full grade (`grader run`, infra boot included)\n');
+  console.log('| target | wall time | peak RSS (grader + Kafka + PostgreSQL + replicas) | score |');
+  console.log('| --- | --- | --- | --- |');
+  for (const target of ['reference-fix', 'buggy-service']) {
+    const g = await benchGrade(target);
+    console.log(`| ${g.target} | ${(g.wallMs / 1000).toFixed(1)} s | ${mb(g.peakRssBytes)} | ${g.score.toFixed(3)} |`);
+  }
+  console.log('\nGoal: <= 60 s for the reference fix on 2 cores.');
+}
+
+async function pgbenchSection(): Promise<void> {
+  console.log('\n## Reference fix vs pgbench (same SQL, same database, 8 connections, no added latency)\n');
+  const p = await comparePgbench();
+  console.log('| reference fix (Kafka → PostgreSQL) | pgbench (SQL only) | ratio |');
+  console.log('| --- | --- | --- |');
+  console.log(`| ${p.referenceMsgPerS.toFixed(0)} msg/s | ${p.pgbenchTps.toFixed(0)} tps | ${(p.ratio * 100).toFixed(0)} % |`);
+  console.log('\nGoal: >= 60 %.');
+}
+
 const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,pgbench').split(','));
-
 console.log(`# grader benchmarks (${cpus().length} cores, ${mb(totalmem())}, node ${process.version}, ${new Date().toISOString()})\n`);
-if (sections.has('infra')) {
-console.log('## Local infrastructure boot (Kafka KRaft on the JVM + embedded PostgreSQL)\n');
-const { cold, warm } = await benchInfraBoot(Number(process.env.BENCH_WARM_RUNS ?? 3));
-const row = (s: BootSample): string =>
-  `| ${s.label} | ${s.kafkaMs} ms | ${s.postgresMs} ms | ${s.resolveAndBootMs} ms | ${mb(s.peakRssBytes)} |`;
-console.log('| run | Kafka ready | PostgreSQL ready | total start() | peak RSS (Kafka + Postgres + grader) |');
-console.log('| --- | --- | --- | --- | --- |');
-console.log(row(cold));
-for (const s of warm) console.log(row(s));
-console.log(
-  row({
-    label: `**warm median of ${warm.length}**`,
-    kafkaMs: median(warm.map((s) => s.kafkaMs)),
-    postgresMs: median(warm.map((s) => s.postgresMs)),
-    resolveAndBootMs: median(warm.map((s) => s.resolveAndBootMs)),
-    peakRssBytes: Math.max(...warm.map((s) => s.peakRssBytes)),
-  }),
-);
-console.log('\nEach component booted alone (warm, no contention from the other), median of 3:\n');
-const alone = await benchComponentsAlone(3);
-console.log(`| component | runs | median |\n| --- | --- | --- |`);
-console.log(`| PostgreSQL (initdb + start + SELECT 1) | ${alone.postgresMs.join(', ')} ms | ${median(alone.postgresMs)} ms |`);
-console.log(`| Kafka (storage format + broker start + admin sees cluster) | ${alone.kafkaMs.join(', ')} ms | ${median(alone.kafkaMs)} ms |`);
-console.log('\nGoals: PostgreSQL <= 1.5 s, Kafka <= 8 s warm on 2 cores, peak memory <= 1.5 GB.');
-}
-
-if (sections.has('grade')) {
-console.log('\n## One full grade (`grader run`, infra boot included)\n');
-console.log('| target | wall time | peak RSS (grader + Kafka + PostgreSQL + replicas) | score |');
-console.log('| --- | --- | --- | --- |');
-for (const target of ['reference-fix', 'buggy-service']) {
-  const g = await benchGrade(target);
-  console.log(`| ${g.target} | ${(g.wallMs / 1000).toFixed(1)} s | ${mb(g.peakRssBytes)} | ${g.score.toFixed(3)} |`);
-}
-console.log('\nGoal: <= 60 s for the reference fix on 2 cores.');
-}
-
-if (sections.has('pgbench')) {
-console.log('\n## Reference fix vs pgbench (same SQL, same database, 8 connections, no added latency)\n');
-const p = await comparePgbench();
-console.log('| reference fix (Kafka → PostgreSQL) | pgbench (SQL only) | ratio |');
-console.log('| --- | --- | --- |');
-console.log(`| ${p.referenceMsgPerS.toFixed(0)} msg/s | ${p.pgbenchTps.toFixed(0)} tps | ${(p.ratio * 100).toFixed(0)} % |`);
-console.log('\nGoal: >= 60 %.');
-}
+if (sections.has('infra')) await infraSection();
+if (sections.has('grade')) await gradeSection();
+if (sections.has('pgbench')) await pgbenchSection();
