@@ -63,6 +63,26 @@ describe('grader infra up leaves nothing behind', () => {
     expect(readdirSync(join(cache, `kafka-${KAFKA_VERSION}`))).toEqual([]);
   });
 
+  it('SIGKILL of `grader run` while target replicas run leaves nothing (reaper)', async () => {
+    const g = spawnGrader(['run', '--target', 'reference-fix', '--infra', 'local', '--only', 'race.hot_sku_restocks_conserved']);
+    started.push(g);
+    // Replicas are up once their scenario has produced its messages.
+    await eventually(() => processesWithEnvMarker(g.marker).some((p) => p.cmd.includes('src/main.ts')), 60_000);
+    expect(processesWithEnvMarker(g.marker).some((p) => p.cmd.includes('src/main.ts'))).toBe(true);
+    g.child.kill('SIGKILL');
+    await g.exited;
+    await expectNothingLeft(g);
+  });
+
+  it('SIGINT of `grader run` while target replicas run stops everything and exits 130', async () => {
+    const g = spawnGrader(['run', '--target', 'reference-fix', '--infra', 'local', '--only', 'race.hot_sku_restocks_conserved']);
+    started.push(g);
+    await eventually(() => processesWithEnvMarker(g.marker).some((p) => p.cmd.includes('src/main.ts')), 60_000);
+    g.child.kill('SIGINT');
+    expect((await g.exited).code).toBe(130);
+    await expectNothingLeft(g);
+  });
+
   it('a readiness timeout is one clear line, exit 2, and nothing left', async () => {
     const g = grader(['--ready-timeout', '0.5']);
     const exit = await g.exited;

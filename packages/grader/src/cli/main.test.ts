@@ -5,7 +5,7 @@ import type { Output } from './output.ts';
 function capture(): Output & { lines: string[] } {
   const lines: string[] = [];
   const push = (m: string): void => void lines.push(m);
-  return { lines, info: push, warn: push, progress: push, error: push, data: push };
+  return { lines, interactive: false, info: push, warn: push, progress: push, error: push, data: push };
 }
 
 describe('main', () => {

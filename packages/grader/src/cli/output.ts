@@ -6,6 +6,8 @@ export interface Output extends InfraLogger {
   /** Data for stdout (env lines, reports); everything else goes to stderr. */
   data(line: string): void;
   error(line: string): void;
+  /** True on a terminal (progress lines are redrawn in place). */
+  readonly interactive?: boolean;
 }
 
 export function createOutput(options: {
@@ -31,6 +33,7 @@ export function createOutput(options: {
     stderr.write(`${text}\n`);
   };
   return {
+    interactive: tty,
     info: (m) => {
       if (!options.quiet) line(chalk.dim(m));
     },

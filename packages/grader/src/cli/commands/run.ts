@@ -103,6 +103,8 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
     output.info(`${started.kind} infrastructure ready (Kafka ${started.bootTimes.kafkaMs} ms, PostgreSQL ${started.bootTimes.postgresMs} ms)`);
 
     const results: CheckResult[] = [];
+    const total = selected.length * args.repeat;
+    let finished = 0;
     const build = await buildTarget(target, join(runDir, 'build.log'));
     for (let run = 0; run < args.repeat; run++) {
       if (args.repeat > 1) output.info(`run ${run + 1} of ${args.repeat}`);
@@ -116,8 +118,11 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
         run,
         (r) => {
           if (r.status === 'skipped') return;
+          finished += 1;
           const mark = r.status === 'passed' ? chalk.green('✓') : chalk.red('✗');
           output.info(`${mark} ${r.id}${r.status === 'failed' && r.message ? chalk.dim(` — ${r.message}`) : ''}`);
+          // A status line on a terminal; plain output (CI) gets the per-check lines only.
+          if (output.interactive) output.progress(`${finished}/${total} checks done`);
         },
       );
       if (outcome.infraFailures.length > 0) {
