@@ -1,5 +1,4 @@
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { freePort } from '../infra/ports.ts';
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 export interface LatencyProxyOptions {
   readonly upstreamHost: string;
@@ -22,12 +21,15 @@ export class LatencyProxy {
   constructor(private readonly options: LatencyProxyOptions) {}
 
   async start(): Promise<this> {
-    this.port = await freePort();
-    this.server = createServer((client) => this.accept(client));
+    const server = createServer((client) => this.accept(client));
+    this.server = server;
+    // Port 0: the kernel picks a free port atomically (a chosen-then-bound port can be taken
+    // in between by a scenario running in parallel).
     await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(this.port, '127.0.0.1', () => resolve());
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
     });
+    this.port = (server.address() as AddressInfo).port;
     return this;
   }
 

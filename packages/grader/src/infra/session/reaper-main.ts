@@ -1,7 +1,8 @@
 // The watchdog process started by startReaper(): argv = <session file> <owner pid>.
-import { existsSync, rmSync } from 'node:fs';
-import { cleanupSessionSync, isAlive } from './cleanup.ts';
-import { readSessionRecord } from './session-file.ts';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isAlive } from './cleanup.ts';
+import { SessionRegistry } from './session-registry.ts';
 
 const [sessionPath, ownerArg] = process.argv.slice(2);
 const ownerPid = Number(ownerArg);
@@ -14,7 +15,6 @@ const timer = setInterval(() => {
   }
   if (isAlive(ownerPid)) return;
   clearInterval(timer);
-  const record = readSessionRecord(sessionPath);
-  if (record) cleanupSessionSync(record);
-  rmSync(sessionPath, { force: true });
+  // Every session of the dead owner: its infrastructure and the target replicas it started.
+  new SessionRegistry(dirname(dirname(sessionPath))).closeOwnedSync(ownerPid);
 }, 200);
