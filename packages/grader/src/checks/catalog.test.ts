@@ -26,6 +26,12 @@ describe('catalog', () => {
     expect(weights.warnings).toEqual([]);
   });
 
+  it('the README check table lists every check with its weight', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const weights = loadWeights(join(REPO_ROOT, 'weights.json'), CATALOG);
+    for (const { id, category } of CATALOG) expect(readme, id).toContain(`| \`${id}\` | ${category} | ${weights.get(id)} |`);
+  });
+
   it('every catalog check is defined by exactly one scenario file', () => {
     const sources = checkFiles(join(REPO_ROOT, 'packages/grader/src/checks')).map((f) => readFileSync(f, 'utf8'));
     for (const { id } of CATALOG) {
