@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../infra.ts';
 import { KAFKA_VERSION } from '../versions.ts';
 import { KafkaRuntime, parseJavaMajor } from './kafka-runtime.ts';
-import { kraftProperties } from './local-kafka.ts';
+import { kraftProperties, newClusterId } from './local-kafka.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'grader-unit-'));
@@ -75,5 +75,18 @@ describe('kraftProperties', () => {
     expect(props).toContain('advertised.listeners=PLAINTEXT://127.0.0.1:1111\n');
     expect(props).toContain('controller.quorum.voters=1@127.0.0.1:2222');
     expect(props).not.toMatch(/0\.0\.0\.0/);
+  });
+});
+
+describe('newClusterId', () => {
+  it('is 22 URL-safe base64 characters and never starts with "-" (the storage tool would take it for an option)', () => {
+    const dash = Buffer.from([0xf8, ...Array(15).fill(1)]); // base64url "-A…"
+    const fine = Buffer.from(Array(16).fill(7));
+    const sequence = [dash, dash, fine];
+    const id = newClusterId(() => sequence.shift() ?? fine);
+    expect(dash.toString('base64url').startsWith('-')).toBe(true);
+    expect(id).toBe(fine.toString('base64url'));
+    expect(sequence).toHaveLength(0);
+    for (let i = 0; i < 2000; i++) expect(newClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
   });
 });

@@ -63,6 +63,18 @@ export function kraftProperties(brokerPort: number, controllerPort: number, logD
   ].join('\n');
 }
 
+/**
+ * Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding. Like Kafka's own
+ * Uuid.randomUuid(), never one starting with '-': the storage tool would read it as an option
+ * (1 boot in 64 failed before this).
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** A Kafka broker that has not been started. */
 export class LocalKafka {
   constructor(private readonly options: LocalKafkaOptions) {}
@@ -82,8 +94,7 @@ export class LocalKafka {
     await writeFile(join(dir, 'log4j2.properties'), LOG4J2);
     const log = new LogTail(200, join(dir, 'kafka.log'));
 
-    // Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding.
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = newClusterId();
     const format = await execa(
       runtime.java,
       ['-XX:TieredStopAtLevel=1', '-Xshare:auto', '-cp', runtime.classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties],
