@@ -80,8 +80,8 @@ describe('kraftProperties', () => {
 
 describe('newClusterId', () => {
   it('is 22 URL-safe base64 characters and never starts with "-" (the storage tool would take it for an option)', () => {
-    const dash = Buffer.from([0xf8, ...Array(15).fill(1)]); // base64url "-A…"
-    const fine = Buffer.from(Array(16).fill(7));
+    const dash = Buffer.from([0xf8, ...new Array<number>(15).fill(1)]); // base64url "-A…"
+    const fine = Buffer.from(new Array<number>(16).fill(7));
     const sequence = [dash, dash, fine];
     const id = newClusterId(() => sequence.shift() ?? fine);
     expect(dash.toString('base64url').startsWith('-')).toBe(true);
