@@ -3,11 +3,12 @@ import { ExitCode, GraderError, isGraderError } from '../errors/grader-error.ts'
 import { infraCommand } from './commands/infra.ts';
 import { exportTaskCommand } from './commands/export-task.ts';
 import { runCommand } from './commands/run.ts';
+import { validateCommand } from './commands/validate.ts';
 import { createOutput, type Output } from './output.ts';
 
 /** Parses argv, runs one command, and maps every outcome to an exit code. Never throws. */
 export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
-  const parser = exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output)
+  const parser = validateCommand(exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output), output)
     .command('infra', 'manage the Kafka + PostgreSQL the grader runs on', (y) => infraCommand(y, output))
     .demandCommand(1, 'name a command (see --help)')
     .strict()
@@ -22,7 +23,8 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
     });
   try {
     await parser.parseAsync();
-    return ExitCode.ok;
+    // Commands that end with a verdict (run: 1 below --min-score) set process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {
     if (isGraderError(error)) {
       output.error(error.toLine());

@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'INTERRUPTED'
   | 'INFRA_FAILED'
   | 'TARGET_NOT_FOUND'
-  | 'TARGET_INVALID';
+  | 'TARGET_INVALID'
+  | 'VALIDATION_INVALID';
 
 /** Exit codes of the CLI. `2` always means "the grader or its infrastructure failed". */
 export const ExitCode = {
