@@ -21,15 +21,20 @@ export async function benchGrade(target: string): Promise<GradeSample> {
   const report = join(dir, 'report.json');
   const started = Date.now();
   const child = spawn(process.execPath, [join(GRADER_ROOT, 'bin/grader.js'), 'run', '--target', target, '--infra', 'local', '--json', report, '--run-dir', join(dir, 'logs')], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, CI: '1' },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const sampler = new MemorySampler(() => treeRss([child.pid ?? 0]), 200);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const peakRssBytes = sampler.stop();
   const wallMs = Date.now() - started;
   try {
-    if (code !== 0) throw new Error(`grader run --target ${target} exited with ${code}`);
+    // Keep the grader's own last lines: an exit 2 says why on stderr.
+    if (code !== 0) throw new Error(`grader run --target ${target} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const score = (JSON.parse(readFileSync(report, 'utf8')) as { score: { score: number } }).score.score;
     return { target, wallMs, peakRssBytes, score };
   } finally {
