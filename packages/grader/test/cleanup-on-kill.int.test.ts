@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { freePort } from '../src/infra/ports.ts';
 import { KAFKA_VERSION } from '../src/infra/versions.ts';
 import { spawnGrader, type GraderProcess } from './helpers/grader-process.ts';
 import { eventually, processesWithEnvMarker } from './helpers/processes.ts';
+import { tempDir } from './helpers/temp-dirs.ts';
 
 const started: GraderProcess[] = [];
 afterAll(() => {
@@ -51,7 +51,7 @@ describe('grader infra up leaves nothing behind', () => {
   });
 
   it('SIGTERM while Maven resolves the Kafka jars (cold cache)', async () => {
-    const cache = mkdtempSync(join(tmpdir(), 'grader-cold-cache-'));
+    const cache = tempDir('grader-cold-cache-');
     const g = grader([], { GRADER_CACHE_DIR: cache });
     await g.waitFor(/Resolving Apache Kafka/);
     await new Promise((r) => setTimeout(r, 300));

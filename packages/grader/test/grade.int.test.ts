@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../src/checks/catalog.ts';
 import { spawnGrader } from './helpers/grader-process.ts';
 import { eventually, processesWithEnvMarker } from './helpers/processes.ts';
+import { tempDir } from './helpers/temp-dirs.ts';
 
 interface Report {
   score: { score: number };
@@ -12,7 +12,7 @@ interface Report {
 }
 
 async function grade(target: string, extra: string[] = []): Promise<{ code: number | null; report: Report; stderr: string; marker: string }> {
-  const reportPath = join(mkdtempSync(join(tmpdir(), 'grader-report-')), 'report.json');
+  const reportPath = join(tempDir('grader-report-'), 'report.json');
   const run = spawnGrader(['run', '--target', target, '--infra', 'local', '--json', reportPath, ...extra]);
   const exit = await run.exited;
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;

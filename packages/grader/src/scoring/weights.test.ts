@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraderError } from '../errors/grader-error.ts';
 import { CATEGORIES, CATEGORY_WEIGHTS, type Category, type CheckDefinition } from './types.ts';
 import { defaultWeights, formatWeight, generateWeights, loadWeights, parseWeights } from './weights.ts';
+import { tempDir } from '../../test/helpers/temp-dirs.ts';
 
 const check = (id: string, category: Category): CheckDefinition => ({ id, category, description: `catches ${id}`, scenario: 's' });
 
@@ -30,7 +30,7 @@ const invalid = (file: unknown): GraderError => errorOf(JSON.stringify(file));
 
 describe('loadWeights', () => {
   it('loads a valid file from disk into a check id → weight map without warnings', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'grader-weights-')), 'weights.json');
+    const path = join(tempDir('grader-weights-'), 'weights.json');
     writeFileSync(path, JSON.stringify(validFile()));
     const weights = loadWeights(path, catalog);
     expect(weights.size).toBe(7);

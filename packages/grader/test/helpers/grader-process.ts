@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { chmodSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp-dirs.ts';
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/grader.js');
 
@@ -21,7 +21,7 @@ export interface GraderProcess {
 
 export function spawnGrader(args: string[], env: NodeJS.ProcessEnv = {}): GraderProcess {
   const marker = `GRADER_TEST_MARK=${randomUUID()}`;
-  const tmp = mkdtempSync(join(tmpdir(), 'grader-cli-test-'));
+  const tmp = tempDir('grader-cli-test-');
   // The unprivileged postgres user must be able to reach its data dir below this one.
   chmodSync(tmp, 0o755);
   const [key, value] = marker.split('=') as [string, string];

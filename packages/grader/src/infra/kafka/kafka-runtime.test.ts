@@ -1,5 +1,4 @@
-import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execaSync } from 'execa';
@@ -8,9 +7,10 @@ import { silentLogger } from '../infra.ts';
 import { KAFKA_VERSION } from '../versions.ts';
 import { KafkaRuntime, parseJavaMajor } from './kafka-runtime.ts';
 import { kraftProperties, newClusterId } from './local-kafka.ts';
+import { tempDir } from '../../../test/helpers/temp-dirs.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'grader-unit-'));
+const tmp = (): string => tempDir('grader-unit-');
 
 describe('parseJavaMajor', () => {
   it.each([

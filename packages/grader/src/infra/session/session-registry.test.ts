@@ -1,10 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from './cleanup.ts';
 import { SessionRegistry } from './session-registry.ts';
+import { tempDir } from '../../../test/helpers/temp-dirs.ts';
 
 const spawned: number[] = [];
 afterEach(() => {
@@ -37,8 +36,8 @@ async function waitGone(pid: number): Promise<boolean> {
 
 describe('SessionRegistry', () => {
   it('sweep kills processes and removes dirs of sessions whose owner died', async () => {
-    const registry = new SessionRegistry(mkdtempSync(join(tmpdir(), 'grader-reg-')));
-    const dir = mkdtempSync(join(tmpdir(), 'grader-sess-'));
+    const registry = new SessionRegistry(tempDir('grader-reg-'));
+    const dir = tempDir('grader-sess-');
     const session = registry.create('local', deadPid());
     session.trackDir(dir);
     const untracked = sleeper(dir);
@@ -50,15 +49,15 @@ describe('SessionRegistry', () => {
   });
 
   it('sweep leaves sessions of live owners alone', () => {
-    const registry = new SessionRegistry(mkdtempSync(join(tmpdir(), 'grader-reg-')));
-    const dir = mkdtempSync(join(tmpdir(), 'grader-sess-'));
+    const registry = new SessionRegistry(tempDir('grader-reg-'));
+    const dir = tempDir('grader-sess-');
     registry.create('local').trackDir(dir);
     expect(registry.sweep()).toBe(0);
     expect(existsSync(dir)).toBe(true);
   });
 
   it('never kills a reused pid whose command line lacks the marker', async () => {
-    const registry = new SessionRegistry(mkdtempSync(join(tmpdir(), 'grader-reg-')));
+    const registry = new SessionRegistry(tempDir('grader-reg-'));
     const other = sleeper('/not-the-marker');
     const session = registry.create('local', deadPid());
     session.trackProcess({ pid: other, group: false, marker: '/some/session/dir', what: 'kafka' });
@@ -68,10 +67,9 @@ describe('SessionRegistry', () => {
   });
 
   it('closeOwnedSync cleans only this owner’s sessions', async () => {
-    const registry = new SessionRegistry(mkdtempSync(join(tmpdir(), 'grader-reg-')));
-    const mine = mkdtempSync(join(tmpdir(), 'grader-sess-'));
-    const theirs = join(tmpdir(), `grader-sess-theirs-${process.pid}`);
-    mkdirSync(theirs, { recursive: true });
+    const registry = new SessionRegistry(tempDir('grader-reg-'));
+    const mine = tempDir('grader-sess-');
+    const theirs = tempDir('grader-sess-theirs-');
     const own = registry.create('local');
     own.trackDir(mine);
     const pid = sleeper(mine);
