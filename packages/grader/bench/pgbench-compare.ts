@@ -13,7 +13,7 @@ import { roundRobin } from '../src/workloads/plan.ts';
 const SKUS = Array.from({ length: 300 }, (_, i) => `PB${i + 1}`);
 /** The reference fix keeps up to 8 partitions in flight per replica, each on its own connection. */
 const CONNECTIONS = 8;
-const MESSAGES = 4000;
+const MESSAGES = 16_000;
 
 /** The reference fix's SQL for one adjustment (packages/reference-fix/src/repository.ts), as a pgbench script. */
 const SCRIPT = `\\set sku random(1, ${SKUS.length})
@@ -41,17 +41,18 @@ export async function comparePgbench(): Promise<PgbenchComparison> {
     const ctx = { endpoints: infra.endpoints, target: resolveTarget('reference-fix'), seed: 1, runDir: dir, selected: [] };
     const system = await System.create(ctx, { scenario: 'pgbench', partitions: CONNECTIONS, products: Object.fromEntries(SKUS.map((s) => [s, 1000])) });
     try {
-      await startReplicas(system, 1);
       const messages = Array.from({ length: MESSAGES }, (_, i) => restock(`pb-${i}`, SKUS[i % SKUS.length] ?? 'PB1', 1));
-      const ids = messages.map((m) => m.id);
-      const started = Date.now();
+      // A backlog produced before the replica starts, timed by the outcomes' own clock_timestamp():
+      // the rate is steady-state consumption, free of produce time, group join and polling.
       await system.produce(roundRobin(messages, CONNECTIONS));
-      while ((await system.countWithOutcome(ids)) < ids.length) await sleep(20);
-      const referenceMsgPerS = (MESSAGES * 1000) / (Date.now() - started);
-      await system.replicas.killAll();
+      await startReplicas(system, 1);
+      while ((await system.db.query<{ n: string }>('SELECT count(*) AS n FROM message_outcomes')).rows[0]?.n !== String(MESSAGES)) await sleep(200);
+      const { rows } = await system.db.query<{ seconds: number }>('SELECT extract(epoch FROM max(recorded_at) - min(recorded_at))::float8 AS seconds FROM message_outcomes');
+      const referenceMsgPerS = (MESSAGES - 1) / (rows[0]?.seconds ?? NaN);
+      for (const r of system.replicas.running) await system.replicas.stop(r);
       const script = join(dir, 'adjust.sql');
       writeFileSync(script, SCRIPT);
-      const out = execFileSync('pgbench', ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', '10', '-f', script, system.ns.databaseUrl], { encoding: 'utf8' });
+      const out = execFileSync('pgbench', ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', process.env.PGB_J ?? '2', '-T', '10', '-f', script, system.ns.databaseUrl], { encoding: 'utf8' });
       const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
       return { referenceMsgPerS, pgbenchTps: tps, ratio: referenceMsgPerS / tps };
     } finally {

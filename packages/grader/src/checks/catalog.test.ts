@@ -43,7 +43,7 @@ describe('catalog', () => {
 describe('selectChecks', () => {
   it('filters by id and by category, and rejects unknown names', () => {
     expect(selectChecks('race.hot_sku_all_applied', undefined)).toEqual(['race.hot_sku_all_applied']);
-    expect(selectChecks(undefined, 'locking')).toEqual(['locking.partitions_in_parallel', 'locking.replicas_in_parallel']);
+    expect(selectChecks(undefined, 'locking')).toEqual(['locking.partitions_in_parallel', 'locking.replicas_in_parallel', 'locking.crossed_orders_applied']);
     expect(() => selectChecks('race.nope', undefined)).toThrow(/unknown check id 'race.nope'/);
     expect(() => selectChecks(undefined, 'speed')).toThrow(/unknown category 'speed'/);
     expect(selectChecks(undefined, undefined)).toHaveLength(CATALOG.length);

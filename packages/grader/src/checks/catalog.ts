@@ -49,12 +49,15 @@ export const CATALOG: readonly CheckDefinition[] = [
   // throughput: many SKUs, 10 ms per DB round trip; ratios measured in the same run.
   c('throughput', 'locking', 'locking.partitions_in_parallel', 'one replica processes six busy partitions at least twice as fast as one (no global lock)'),
   c('throughput', 'locking', 'locking.replicas_in_parallel', 'three replicas process at least twice as fast as one replica on one partition (no lock across replicas)'),
+  // deadlock: crossed 3-line orders on shared SKUs, three replicas, 20 ms per DB round trip.
+  c('deadlock', 'locking', 'locking.crossed_orders_applied', 'orders listing the same SKUs in opposite orders are all applied: deadlocks avoided (consistent lock order) or retried, never rejected'),
   // load: thousands of mixed messages, duplicates and invalid ones, three replicas.
   c('load', 'load_stress', 'load_stress.conserved', 'under load, final stock equals seeded stock plus the effects of applied messages'),
   c('load', 'load_stress', 'load_stress.exactly_once', 'under load, every message id has exactly one outcome'),
   c('load', 'load_stress', 'load_stress.never_negative', 'under load, stock never goes below zero'),
   c('load', 'load_stress', 'load_stress.completes', 'under load, every message is processed within the scenario budget'),
   c('load', 'load_stress', 'load_stress.snapshot_consistent', 'under load, every snapshot shows stock and applied outcomes agreeing'),
+  c('load', 'load_stress', 'load_stress.survives_connection_drops', 'under load, terminated database connections crash no replica (it reconnects and goes on)'),
 ];
 
 export const CATALOG_BY_ID: ReadonlyMap<string, CheckDefinition> = new Map(CATALOG.map((d) => [d.id, d]));

@@ -68,7 +68,7 @@ export async function runChecks(ctx: GradingContext, run: number, listener?: Che
 }
 
 /** Check files that must not share the machine with another scenario. */
-const ISOLATED = 'locking/**/*.check.ts';
+const ISOLATED = 'locking/throughput.check.ts';
 
 async function runVitest(ctx: GradingContext, collector: ResultCollector, include: string[], exclude: string[], workers: number): Promise<void> {
   const vitest = await createVitest(

@@ -16,7 +16,7 @@ describe('checksFor', () => {
   });
 
   it('grades a caught expectation on every check of the scenarios that feed its category', () => {
-    expect(checksFor({ target: 'm', caughtIn: 'locking' }, false)).toEqual(['locking.partitions_in_parallel', 'locking.replicas_in_parallel']);
+    expect(checksFor({ target: 'm', caughtIn: 'locking' }, false)).toEqual(['locking.partitions_in_parallel', 'locking.replicas_in_parallel', 'locking.crossed_orders_applied']);
     const isolation = checksFor({ target: 'm', caughtIn: 'isolation' }, false);
     expect(new Set(isolation.map((id) => CATALOG_BY_ID.get(id)?.scenario))).toEqual(new Set(['orders']));
     expect(isolation).toContain('race.orders_conserved');

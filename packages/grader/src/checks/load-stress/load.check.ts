@@ -1,5 +1,5 @@
 import { ensure } from '../../engine/check-failure.ts';
-import { startReplicas } from '../../engine/drive.ts';
+import { startReplicas, waitForProgress } from '../../engine/drive.ts';
 import { StockSampler, type StockObservation } from '../../engine/observers.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
@@ -11,6 +11,14 @@ import { expectComplete, expectNeverNegative, expectOneOutcomeEach, expectStock 
 const SKUS = Array.from({ length: 100 }, (_, i) => `LD${i + 1}`);
 const MESSAGES = 1500;
 const BUDGET_MS = 45_000;
+const PARTITIONS = 6;
+/**
+ * Orders naming an unknown SKU, per partition: more than any sane pool size per replica, so a
+ * target that keeps a connection for each of them (never released) exhausts its pool and stalls.
+ */
+const UNKNOWN_SKU_ORDERS_PER_PARTITION = 20;
+/** Progress fractions at which every target connection is terminated (pg_terminate_backend). */
+const TERMINATE_AT = [0.3, 0.6];
 
 interface Observations {
   stock: Map<string, number>;
@@ -20,6 +28,9 @@ interface Observations {
   missing: readonly string[];
   elapsedMs: number;
   sampled: StockObservation;
+  terminated: number[];
+  crashes: string[];
+  stalledAt?: string;
 }
 
 defineScenario<Observations>({
@@ -36,27 +47,47 @@ defineScenario<Observations>({
       if (roll < 8) return adjust(id, rnd.pick(SKUS), -rnd.int(1, 5));
       return order(id, rnd.sample(SKUS, rnd.int(2, 4)).map((sku) => ({ sku, quantity: rnd.int(1, 3) })));
     });
-    const records: PlannedRecord[] = roundRobin(messages, 6);
+    // Valid orders whose last line names a SKU that does not exist: each must be recorded invalid.
+    const unknownSku = Array.from({ length: UNKNOWN_SKU_ORDERS_PER_PARTITION * PARTITIONS }, (_, i) =>
+      order(`load-unknown-${i}`, [{ sku: rnd.pick(SKUS), quantity: 1 }, { sku: `LD-missing-${i}`, quantity: 1 }]),
+    );
+    const records: PlannedRecord[] = [...roundRobin(messages, PARTITIONS), ...roundRobin(unknownSku, PARTITIONS)];
     // 5 % delivered again on another partition, and some invalid messages mixed in.
-    for (const m of rnd.sample(messages, MESSAGES / 20)) records.push({ id: m.id, key: null, value: serialise(m), partition: rnd.int(0, 5) });
-    for (const bad of invalidPayloads('load-invalid', 'LD1')) records.push({ id: bad.id, key: null, value: bad.value, partition: rnd.int(0, 5) });
+    for (const m of rnd.sample(messages, MESSAGES / 20)) records.push({ id: m.id, key: null, value: serialise(m), partition: rnd.int(0, PARTITIONS - 1) });
+    for (const bad of invalidPayloads('load-invalid', 'LD1')) records.push({ id: bad.id, key: null, value: bad.value, partition: rnd.int(0, PARTITIONS - 1) });
     const shuffled = rnd.shuffle(records);
+    const all = [...messages, ...unknownSku];
     await startReplicas(system, 3);
-    const sampler = new StockSampler(system, byId(messages), 50).start();
+    const sampler = new StockSampler(system, byId(all), 50).start();
     const placements = await system.produce(shuffled);
     const ids = [...new Set(placements.map((p) => p.id))];
+    const terminated: number[] = [];
+    let stalledAt: string | undefined;
+    for (const fraction of TERMINATE_AT) {
+      try {
+        await waitForProgress(system, ids, fraction, 20_000);
+      } catch (error) {
+        stalledAt = (error as Error).message;
+        break;
+      }
+      terminated.push(await system.terminateTargetConnections());
+      system.mark(`terminated ${terminated.at(-1)} target connection(s)`);
+    }
     const drained = await system.drain(ids, BUDGET_MS);
     const sampled = await sampler.stop();
     const rows = await system.outcomes();
     const applied = new Set(rows.filter((r) => r.outcome === 'applied').map((r) => r.message_id));
     return {
       stock: await system.stock(),
-      expected: expectedStock(system.seedStock, messages.filter((m) => applied.has(m.id))),
+      expected: expectedStock(system.seedStock, all.filter((m) => applied.has(m.id))),
       counts: outcomeCounts(rows),
       ids,
       missing: drained.missing,
       elapsedMs: drained.elapsedMs,
       sampled,
+      terminated,
+      crashes: system.replicas.crashes(),
+      ...(stalledAt ? { stalledAt } : {}),
     };
   },
   checks: {
@@ -70,7 +101,11 @@ defineScenario<Observations>({
       expectNeverNegative('Under load', o.sampled.minStock, o.sampled.samples);
     },
     'load_stress.completes': (o) =>
-      ensure(o.missing.length === 0, () => `${o.missing.length} of ${o.ids.length} messages had no outcome after ${Math.round(o.elapsedMs / 1000)} s`),
+      ensure(o.missing.length === 0, () => `${o.missing.length} of ${o.ids.length} messages had no outcome after ${Math.round(o.elapsedMs / 1000)} s${o.crashes[0] ? ` (${o.crashes[0]})` : ''}`),
+    'load_stress.survives_connection_drops': (o) => {
+      ensure(o.crashes.length === 0, () => `${o.crashes.length} replica(s) exited on their own after target connections were terminated (${o.terminated.join(', ') || 'none yet'}): ${o.crashes[0]}`);
+      ensure(o.stalledAt === undefined, () => `${o.stalledAt} (connections terminated so far: ${o.terminated.join(', ') || 'none'})`);
+    },
     'load_stress.snapshot_consistent': (o) => {
       expectComplete(o.missing.length, o.ids.length);
       ensure(o.sampled.inconsistentSamples === 0, () => `${o.sampled.inconsistentSamples} of ${o.sampled.samples} snapshots showed stock disagreeing with applied outcomes (e.g. ${o.sampled.example})`);
