@@ -21,6 +21,12 @@ describe('checksFor', () => {
     expect(new Set(isolation.map((id) => CATALOG_BY_ID.get(id)?.scenario))).toEqual(new Set(['orders']));
     expect(isolation).toContain('race.orders_conserved');
   });
+
+  it('narrows a caught expectation to the scenarios of its caughtBy checks', () => {
+    const ids = checksFor({ target: 'm', caughtIn: 'race_conditions', caughtBy: ['race.hot_sku_restocks_conserved'] }, false);
+    expect(new Set(ids.map((id) => CATALOG_BY_ID.get(id)?.scenario))).toEqual(new Set(['hot_sku']));
+    expect(ids).toContain('idempotency.hot_sku_one_outcome_each');
+  });
 });
 
 describe('judge', () => {

@@ -4,12 +4,15 @@ import type { Expectation } from './suite.ts';
 
 /**
  * The checks a target is graded on. A score expectation needs every check. A "caught"
- * expectation needs only the scenarios that feed its category; their checks of other categories
- * are kept, as a scenario runs once for all of its checks anyway. `full` grades everything.
+ * expectation needs only the scenarios of its `caughtBy` checks (or, without them, every
+ * scenario that feeds its category); their checks of other categories are kept, as a scenario
+ * runs once for all of its checks anyway. `full` grades everything.
  */
 export function checksFor(expectation: Expectation, full: boolean): string[] {
   if (full || expectation.caughtIn === undefined) return CATALOG.map((c) => c.id);
-  const scenarios = new Set(CATALOG.filter((c) => c.category === expectation.caughtIn).map((c) => c.scenario));
+  const named = new Set(expectation.caughtBy ?? []);
+  const feeding = CATALOG.filter((c) => (named.size > 0 ? named.has(c.id) : c.category === expectation.caughtIn));
+  const scenarios = new Set(feeding.map((c) => c.scenario));
   return CATALOG.filter((c) => scenarios.has(c.scenario)).map((c) => c.id);
 }
 

@@ -71,7 +71,7 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
   const runDir = resolve(args['run-dir'] ?? join(REPO_ROOT, '.grader', 'validate', startedAt.toISOString().replace(/[:.]/g, '-')));
   mkdirSync(runDir, { recursive: true });
   if (!args.full && expectations.some((e) => e.caughtIn !== undefined)) {
-    output.info('mutants and mistakes are graded only on the scenarios that feed their category (all checks of those scenarios); --full grades every check');
+    output.info('mutants and mistakes are graded only on the scenarios of their caughtBy checks (or of their category), with all checks of those scenarios; --full grades every check');
   }
 
   const lifecycle = new Lifecycle(output);
