@@ -5,7 +5,7 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GraderError } from '../errors/grader-error.ts';
 import { materialise } from './materialise.ts';
-import { applyEdits, bugComments, loadSuite, parseVariant, REFERENCE_DIR, type Variant } from './suite.ts';
+import { applyEdits, bugComments, loadSuite, parseVariant, REFERENCE_DIR, selectExpectations, type Variant } from './suite.ts';
 
 const temp = mkdtempSync(join(tmpdir(), 'validation-suite-test-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -171,5 +171,19 @@ describe('parseVariant and applyEdits', () => {
     const variant = parseVariant({ id: 'alt-z', description: 'd', edits: [{ file: 'src/a.ts', find: 'a = 1', replace: "a = '$&$1'" }] }, 'test');
     const { base } = fixture({});
     expect(applyEdits(variant, base).get('src/a.ts')).toMatch(/a = '\$&\$1'/);
+  });
+});
+
+describe('selectExpectations', () => {
+  const all = [{ target: 'reference-fix', minScore: 1 }, { target: 'mutant-01-x', caughtIn: 'locking' as const }, { target: 'mutant-02-y', caughtIn: 'isolation' as const }, { target: 'mistake-z', caughtIn: 'idempotency' as const }];
+
+  it('keeps file order and matches exact ids and trailing-* prefixes', () => {
+    expect(selectExpectations(all, 'mistake-z, reference-fix').map((e) => e.target)).toEqual(['reference-fix', 'mistake-z']);
+    expect(selectExpectations(all, 'mutant-*').map((e) => e.target)).toEqual(['mutant-01-x', 'mutant-02-y']);
+  });
+
+  it('refuses a name that matches nothing, naming it', () => {
+    expect(() => selectExpectations(all, 'mutant-*,alt-*')).toThrow(/unknown target 'alt-\*'/);
+    expect(() => selectExpectations(all, ' , ')).toThrow(GraderError);
   });
 });

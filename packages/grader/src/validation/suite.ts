@@ -241,3 +241,17 @@ export function loadSuite(dir: string = VALIDATION_DIR, baseDir: string = REFERE
   if (missing.length > 0) throw invalid(source, `no expectation for ${missing.join(', ')}`, 'every target needs one entry');
   return { variants, expectations };
 }
+
+/**
+ * The expectations `--only` names, in file order: comma-separated target ids, each exact or a
+ * prefix ending in `*` (`mutant-*,mistake-*`). A name that matches nothing is a usage error.
+ */
+export function selectExpectations(expectations: readonly Expectation[], only: string): Expectation[] {
+  const wanted = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const matches = (pattern: string, target: string): boolean => (pattern.endsWith('*') ? target.startsWith(pattern.slice(0, -1)) : target === pattern);
+  const unknown = wanted.filter((pattern) => !expectations.some((e) => matches(pattern, e.target)));
+  if (unknown.length > 0 || wanted.length === 0) {
+    throw new GraderError('USAGE', `--only: unknown target '${unknown[0] ?? only}'`, `targets are: ${expectations.map((e) => e.target).join(', ')} (a trailing * matches a prefix)`);
+  }
+  return expectations.filter((e) => wanted.some((pattern) => matches(pattern, e.target)));
+}

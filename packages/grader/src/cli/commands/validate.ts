@@ -16,7 +16,7 @@ import { loadWeights } from '../../scoring/weights.ts';
 import { buildTarget } from '../../target/target-build.ts';
 import { resolveTarget, type TargetSpec } from '../../target/target-spec.ts';
 import { materialise } from '../../validation/materialise.ts';
-import { loadSuite, type Expectation } from '../../validation/suite.ts';
+import { loadSuite, selectExpectations, type Expectation } from '../../validation/suite.ts';
 import { categoryCells, checksFor, judge, renderMatrix, type MatrixRow } from '../../validation/verdict.ts';
 import { Lifecycle } from '../lifecycle.ts';
 import { infraChoice, infraOptionNames, pickOptions, type InfraArgs } from '../options.ts';
@@ -34,7 +34,7 @@ export interface ValidateArgs extends InfraArgs {
 
 const validateOptions = {
   ...pickOptions(['seed', 'repeat', 'json', 'weights', 'run-dir', ...infraOptionNames]),
-  only: { type: 'string', describe: 'comma-separated target ids to validate (default: every target in expectations.json)', group: 'Validation:' },
+  only: { type: 'string', describe: 'comma-separated target ids to validate, a trailing * matches a prefix, e.g. mutant-*,mistake-* (default: every target in expectations.json)', group: 'Validation:' },
   full: { type: 'boolean', default: false, describe: 'grade mutants and mistakes on every check, not only the scenarios of their category', group: 'Validation:' },
 } as const;
 
@@ -60,14 +60,7 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
   for (const warning of weights.warnings) output.warn(warning);
   const suite = loadSuite();
   let expectations = suite.expectations;
-  if (args.only !== undefined) {
-    const wanted = args.only.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = wanted.filter((id) => !expectations.some((e) => e.target === id));
-    if (unknown.length > 0 || wanted.length === 0) {
-      throw new GraderError('USAGE', `--only: unknown target '${unknown[0] ?? args.only}'`, `targets are: ${expectations.map((e) => e.target).join(', ')}`);
-    }
-    expectations = expectations.filter((e) => wanted.includes(e.target));
-  }
+  if (args.only !== undefined) expectations = selectExpectations(expectations, args.only);
   const runDir = resolve(args['run-dir'] ?? join(REPO_ROOT, '.grader', 'validate', startedAt.toISOString().replace(/[:.]/g, '-')));
   mkdirSync(runDir, { recursive: true });
   if (!args.full && expectations.some((e) => e.caughtIn !== undefined)) {
