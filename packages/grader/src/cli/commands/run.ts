@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { CATALOG } from '../../checks/catalog.ts';
-import { runChecks } from '../../engine/run-checks.ts';
+import { gradeTarget } from '../../engine/grade-target.ts';
 import { ExitCode, GraderError } from '../../errors/grader-error.ts';
 import { selectInfra } from '../../infra/select-infra.ts';
 import { GRADER_ROOT, REPO_ROOT } from '../../paths.ts';
@@ -14,9 +14,8 @@ import { renderJunitReport } from '../../reports/junit-report.ts';
 import type { ReportData } from '../../reports/report-data.ts';
 import { writeReport } from '../../reports/write-report.ts';
 import { computeScore } from '../../scoring/score.ts';
-import { CATEGORIES, type Category, type CheckResult } from '../../scoring/types.ts';
+import { CATEGORIES, type Category } from '../../scoring/types.ts';
 import { loadWeights } from '../../scoring/weights.ts';
-import { buildTarget } from '../../target/target-build.ts';
 import { resolveTarget } from '../../target/target-spec.ts';
 import { Lifecycle } from '../lifecycle.ts';
 import { infraChoice, pickOptions, runOptionNames, type InfraArgs } from '../options.ts';
@@ -102,34 +101,27 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
     lifecycle.defer(() => started.stop());
     output.info(`${started.kind} infrastructure ready (Kafka ${started.bootTimes.kafkaMs} ms, PostgreSQL ${started.bootTimes.postgresMs} ms)`);
 
-    const results: CheckResult[] = [];
     const total = selected.length * args.repeat;
     let finished = 0;
-    const build = await buildTarget(target, join(runDir, 'build.log'));
-    for (let run = 0; run < args.repeat; run++) {
-      if (args.repeat > 1) output.info(`run ${run + 1} of ${args.repeat}`);
-      if (!build.ok) {
-        // A target that does not build fails every check; that is a verdict, not a grader error.
-        results.push(...CATALOG.map((c) => ({ ...c, status: selected.includes(c.id) ? ('failed' as const) : ('skipped' as const), ...(selected.includes(c.id) ? { message: `target build failed: ${build.reason}` } : {}), durationMs: 0, run })));
-        continue;
-      }
-      const outcome = await runChecks(
-        { endpoints: started.endpoints, target, seed: args.seed, runDir: join(runDir, `run-${run + 1}`), selected },
-        run,
-        (r) => {
-          if (r.status === 'skipped') return;
-          finished += 1;
-          const mark = r.status === 'passed' ? chalk.green('✓') : chalk.red('✗');
-          output.info(`${mark} ${r.id}${r.status === 'failed' && r.message ? chalk.dim(` — ${r.message}`) : ''}`);
-          // A status line on a terminal; plain output (CI) gets the per-check lines only.
-          if (output.interactive) output.progress(`${finished}/${total} checks done`);
-        },
-      );
-      if (outcome.infraFailures.length > 0) {
-        throw new GraderError('INFRA_FAILED', `the grader's infrastructure failed during the run: ${outcome.infraFailures[0]}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
-      }
-      results.push(...outcome.results);
-    }
+    const results = await gradeTarget({
+      target,
+      selected,
+      seed: args.seed,
+      repeat: args.repeat,
+      runDir,
+      endpoints: started.endpoints,
+      onRun: (run) => {
+        if (args.repeat > 1) output.info(`run ${run + 1} of ${args.repeat}`);
+      },
+      listener: (r) => {
+        if (r.status === 'skipped') return;
+        finished += 1;
+        const mark = r.status === 'passed' ? chalk.green('✓') : chalk.red('✗');
+        output.info(`${mark} ${r.id}${r.status === 'failed' && r.message ? chalk.dim(` — ${r.message}`) : ''}`);
+        // A status line on a terminal; plain output (CI) gets the per-check lines only.
+        if (output.interactive) output.progress(`${finished}/${total} checks done`);
+      },
+    });
     const score = computeScore(results, weights);
     const data: ReportData = {
       target: args.target,

@@ -4,17 +4,14 @@ import { join, resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { CATALOG } from '../../checks/catalog.ts';
-import { runChecks, type CheckListener } from '../../engine/run-checks.ts';
+import { gradeTarget } from '../../engine/grade-target.ts';
 import { ExitCode, GraderError } from '../../errors/grader-error.ts';
-import type { InfraEndpoints } from '../../infra/infra.ts';
 import { selectInfra } from '../../infra/select-infra.ts';
 import { REPO_ROOT } from '../../paths.ts';
 import { writeReport } from '../../reports/write-report.ts';
 import { computeScore } from '../../scoring/score.ts';
-import type { CheckResult } from '../../scoring/types.ts';
 import { loadWeights } from '../../scoring/weights.ts';
-import { buildTarget } from '../../target/target-build.ts';
-import { resolveTarget, type TargetSpec } from '../../target/target-spec.ts';
+import { resolveTarget } from '../../target/target-spec.ts';
 import { materialise } from '../../validation/materialise.ts';
 import { loadSuite, selectExpectations, type Expectation } from '../../validation/suite.ts';
 import { categoryCells, checksFor, judge, renderMatrix, type MatrixRow } from '../../validation/verdict.ts';
@@ -84,9 +81,18 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
       const target = variant ? materialise(variant, variantsRoot) : resolveTarget(expectation.target);
       const selected = checksFor(expectation, args.full);
       output.info(`${chalk.bold(expectation.target)}: ${selected.length} checks x ${args.repeat} run(s)`);
-      const results = await gradeTarget(target, selected, args, join(runDir, expectation.target), started.endpoints, (r) => {
-        if (r.status === 'failed') output.info(`  ${chalk.red('✗')} ${r.id}${chalk.dim(` — ${r.message ?? ''}`)}`);
+      const graded = await gradeTarget({
+        target,
+        selected,
+        seed: args.seed,
+        repeat: args.repeat,
+        runDir: join(runDir, expectation.target),
+        endpoints: started.endpoints,
+        listener: (r) => {
+          if (r.status === 'failed') output.info(`  ${chalk.red('✗')} ${r.id}${chalk.dim(` — ${r.message ?? ''}`)}`);
+        },
       });
+      const results = graded.filter((r) => r.status !== 'skipped');
       const score = computeScore(results, weights).score;
       const verdict = judge(expectation, results, score, args.repeat);
       rows.push({ target: expectation.target, expectation, results, score, durationMs: Date.now() - t0, verdict });
@@ -103,33 +109,6 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
   } finally {
     await lifecycle.close();
   }
-}
-
-/** Builds once, then runs the selected checks `repeat` times, as `grader run` does. */
-async function gradeTarget(
-  target: TargetSpec,
-  selected: string[],
-  args: ValidateArgs,
-  runDir: string,
-  endpoints: InfraEndpoints,
-  listener: CheckListener,
-): Promise<CheckResult[]> {
-  mkdirSync(runDir, { recursive: true });
-  const build = await buildTarget(target, join(runDir, 'build.log'));
-  const results: CheckResult[] = [];
-  for (let run = 0; run < args.repeat; run++) {
-    if (!build.ok) {
-      // A target that does not build fails every selected check; that is a verdict, not a grader error.
-      results.push(...CATALOG.filter((c) => selected.includes(c.id)).map((c) => ({ ...c, status: 'failed' as const, message: `target build failed: ${build.reason}`, durationMs: 0, run })));
-      continue;
-    }
-    const outcome = await runChecks({ endpoints, target, seed: args.seed, runDir: join(runDir, `run-${run + 1}`), selected }, run, listener);
-    if (outcome.infraFailures.length > 0) {
-      throw new GraderError('INFRA_FAILED', `the grader's infrastructure failed while validating ${target.name}: ${outcome.infraFailures[0]}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
-    }
-    results.push(...outcome.results.filter((r) => r.status !== 'skipped'));
-  }
-  return results;
 }
 
 function renderJson(rows: readonly MatrixRow[], args: ValidateArgs, startedAt: Date): string {
