@@ -49,7 +49,7 @@ export const CATALOG: readonly CheckDefinition[] = [
   // throughput: many SKUs, 10 ms per DB round trip; ratios measured in the same run.
   c('throughput', 'locking', 'locking.partitions_in_parallel', 'one replica processes six busy partitions at least twice as fast as one (no global lock)'),
   c('throughput', 'locking', 'locking.replicas_in_parallel', 'three replicas process at least twice as fast as one replica on one partition (no lock across replicas)'),
-  // deadlock: crossed 3-line orders on shared SKUs, three replicas, 20 ms per DB round trip.
+  // deadlock: crossed 3-line orders lined up by a row lock the grader holds, three replicas, +20 ms.
   c('deadlock', 'locking', 'locking.crossed_orders_applied', 'orders listing the same SKUs in opposite orders are all applied: deadlocks avoided (consistent lock order) or retried, never rejected'),
   // load: thousands of mixed messages, duplicates and invalid ones, three replicas.
   c('load', 'load_stress', 'load_stress.conserved', 'under load, final stock equals seeded stock plus the effects of applied messages'),

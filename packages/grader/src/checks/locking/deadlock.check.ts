@@ -2,23 +2,39 @@ import { ensure } from '../../engine/check-failure.ts';
 import { startReplicas } from '../../engine/drive.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
-import { order, type OrderMessage } from '../../workloads/messages.ts';
+import { RowGate } from '../../faults/row-gate.ts';
+import { describeGroup } from '../../target/replica-set.ts';
+import { order, serialise, type OrderMessage } from '../../workloads/messages.ts';
 import { expectedStock, roundRobin } from '../../workloads/plan.ts';
 import { expectComplete, expectStock } from '../verdicts.ts';
 
 const PARTITIONS = 6;
-const WAVES = 8;
+const WAVES = 4;
 const STOCK = 100_000;
 /** One triple of SKUs per pair of partitions: (0,1) on DL1-3, (2,3) on DL4-6, (4,5) on DL7-9. */
 const triple = (pair: number): string[] => [1, 2, 3].map((n) => `DL${pair * 3 + n}`);
 
 /**
- * Every position of every partition is a 3-line order on its pair's SKUs; the even partition
- * lists them forwards, the odd one backwards. Whoever locks rows line by line in message order
- * holds one end while the other order holds the other end: a deadlock as soon as the two
- * partitions overlap, which they do from the first position (one batch, produced at once).
+ * The opening salvo, one order per replica (on the first partition each one holds): forwards,
+ * backwards, forwards on DL1-3. The grader holds DL2 until all three wait on a lock, so a
+ * target that locks rows line by line in message order then holds DL1 in one replica and DL3
+ * in another, both waiting for DL2: releasing it deadlocks them, in every run. (Left to timing
+ * alone, two crossed streams can fall into a rhythm where each order waits on its first lock
+ * and no deadlock ever happens.)
  */
-function workload(): OrderMessage[] {
+function salvo(partitions: readonly number[]): { message: OrderMessage; partition: number }[] {
+  const skus = triple(0);
+  return partitions.map((partition, i) => ({
+    partition,
+    message: order(`dl-salvo-${i}`, (i % 2 === 0 ? skus : [...skus].reverse()).map((sku) => ({ sku, quantity: 1 }))),
+  }));
+}
+
+/**
+ * Then every position of every partition is a 3-line order on its pair's SKUs; the even
+ * partition lists them forwards, the odd one backwards: more crossings, left to timing.
+ */
+function waves(): OrderMessage[] {
   const messages: OrderMessage[] = [];
   for (let wave = 0; wave < WAVES; wave++) {
     for (let p = 0; p < PARTITIONS; p++) {
@@ -43,12 +59,25 @@ defineScenario<Observations>({
   budgetMs: 40_000,
   async run(ctx, track) {
     const skus = [0, 1, 2].flatMap(triple);
-    // 20 ms per round trip: a line-by-line locker holds its first row long enough for the crossed order to take its own.
     const system = track(await System.create(ctx, { scenario: 'deadlock', latencyMs: 20, products: Object.fromEntries(skus.map((s) => [s, STOCK])) }));
-    const messages = workload();
     await startReplicas(system, 3);
+    // One partition per replica: kafkajs fetches again only once a fetch's batches are handled,
+    // so a replica blocked on its first order would not start a second one anyway.
+    const view = await describeGroup(system.admin, system.ns.groupId, system.ns.topic);
+    const firsts = view.assignments.map((a) => a[0]).filter((p): p is number => p !== undefined);
+    const opening = salvo(firsts.length >= 3 ? firsts.slice(0, 3) : [0, 1, 2]);
+    const gate = await RowGate.close(system.db, [triple(0)[1] ?? 'DL2']);
+    try {
+      await system.produce(opening.map(({ message, partition }) => ({ id: message.id, key: null, value: serialise(message), partition })));
+    } finally {
+      // A target that never has three orders in flight does not fill the gate; it opens on time.
+      const opened = await gate.openWhen(opening.length, 5_000);
+      system.mark(`row gate on DL2 opened after ${opened.heldMs} ms with ${opened.waiting} target transaction(s) waiting on locks`);
+    }
+    const rest = waves();
     // Round-robin over six partitions puts message i on partition i % 6: each wave is one position.
-    await system.produce(roundRobin(messages, PARTITIONS));
+    await system.produce(roundRobin(rest, PARTITIONS));
+    const messages = [...opening.map((o) => o.message), ...rest];
     const drained = await system.drain(messages.map((m) => m.id), 30_000);
     const rows = await system.outcomes();
     const outcome = new Map<string, string>();
