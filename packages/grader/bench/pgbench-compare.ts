@@ -46,13 +46,17 @@ export async function comparePgbench(): Promise<PgbenchComparison> {
       // the rate is steady-state consumption, free of produce time, group join and polling.
       await system.produce(roundRobin(messages, CONNECTIONS));
       await startReplicas(system, 1);
-      while ((await system.db.query<{ n: string }>('SELECT count(*) AS n FROM message_outcomes')).rows[0]?.n !== String(MESSAGES)) await sleep(200);
+      const deadline = Date.now() + 120_000;
+      while ((await system.db.query<{ n: string }>('SELECT count(*) AS n FROM message_outcomes')).rows[0]?.n !== String(MESSAGES)) {
+        if (Date.now() > deadline) throw new Error(`pgbench comparison: the reference fix did not process ${MESSAGES} messages within 120 s`);
+        await sleep(200);
+      }
       const { rows } = await system.db.query<{ seconds: number }>('SELECT extract(epoch FROM max(recorded_at) - min(recorded_at))::float8 AS seconds FROM message_outcomes');
       const referenceMsgPerS = (MESSAGES - 1) / (rows[0]?.seconds ?? NaN);
-      for (const r of system.replicas.running) await system.replicas.stop(r);
+      await system.replicas.killAll();
       const script = join(dir, 'adjust.sql');
       writeFileSync(script, SCRIPT);
-      const out = execFileSync('pgbench', ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', process.env.PGB_J ?? '2', '-T', '10', '-f', script, system.ns.databaseUrl], { encoding: 'utf8' });
+      const out = execFileSync('pgbench', ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', '10', '-f', script, system.ns.databaseUrl], { encoding: 'utf8' });
       const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
       return { referenceMsgPerS, pgbenchTps: tps, ratio: referenceMsgPerS / tps };
     } finally {
