@@ -36,19 +36,32 @@ export class RowGate {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /**
-   * Waits until at least `waiters` target backends wait for a lock, or `timeoutMs`, then
-   * releases the rows. Returns how many were waiting and how long the gate was closed.
-   */
-  async openWhen(waiters: number, timeoutMs: number): Promise<{ waiting: number; heldMs: number }> {
+  /** Waits until at least `waiters` target backends wait for a lock, or `timeoutMs`; returns how many do. */
+  async waitFor(waiters: number, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     let waiting = await this.waiting();
     while (waiting < waiters && Date.now() < deadline) {
       await sleep(20);
       waiting = await this.waiting();
     }
-    await this.client.query('COMMIT');
-    this.client.release();
-    return { waiting, heldMs: Date.now() - this.closedAt };
+    return waiting;
+  }
+
+  /** Releases the rows; returns how long the gate was closed. */
+  async open(): Promise<number> {
+    try {
+      await this.client.query('COMMIT');
+      this.client.release();
+    } catch (error) {
+      this.client.release(true);
+      throw error;
+    }
+    return Date.now() - this.closedAt;
+  }
+
+  /** `waitFor`, then `open`. */
+  async openWhen(waiters: number, timeoutMs: number): Promise<{ waiting: number; heldMs: number }> {
+    const waiting = await this.waitFor(waiters, timeoutMs);
+    return { waiting, heldMs: await this.open() };
   }
 }
