@@ -101,7 +101,10 @@ defineScenario<Observations>({
       expectNeverNegative('Under load', o.sampled.minStock, o.sampled.samples);
     },
     'load_stress.completes': (o) =>
-      ensure(o.missing.length === 0, () => `${o.missing.length} of ${o.ids.length} messages had no outcome after ${Math.round(o.elapsedMs / 1000)} s${o.crashes[0] ? ` (${o.crashes[0]})` : ''}`),
+      ensure(o.missing.length === 0, () =>
+        o.crashes.length > 0
+          ? `${o.missing.length} of ${o.ids.length} messages had no outcome: ${o.crashes.length} replica(s) exited (${o.crashes[0]})`
+          : `${o.missing.length} of ${o.ids.length} messages had no outcome after ${Math.round(o.elapsedMs / 1000)} s`),
     'load_stress.survives_connection_drops': (o) => {
       ensure(o.crashes.length === 0, () => `${o.crashes.length} replica(s) exited on their own after target connections were terminated (${o.terminated.join(', ') || 'none yet'}): ${o.crashes[0]}`);
       ensure(o.stalledAt === undefined, () => `${o.stalledAt} (connections terminated so far: ${o.terminated.join(', ') || 'none'})`);
