@@ -11,8 +11,8 @@ import { roundRobin } from '../../workloads/plan.ts';
 const SKUS = Array.from({ length: 300 }, (_, i) => `TP${i + 1}`);
 /** The SKU of the primer messages, whose row the grader holds while a batch is produced. */
 const GATE_SKU = 'TP-GATE';
-/** One global lock measures x1.0 (x1.01-1.03 seen); correct fixes x2.8-5.9, retry-heavy SERIALIZABLE ones lowest. */
-const MIN_SPEEDUP = 1.5;
+/** One global lock measures x1.0 (x1.01-1.03 seen); correct fixes up to x6, a retry-heavy SERIALIZABLE one down to x1.52. */
+const MIN_SPEEDUP = 1.25;
 
 /**
  * Messages per second to process `messages` (placed by `partitionOf`), measured from the moment
