@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { CATALOG } from '../packages/grader/src/checks/catalog.ts';
 import { CATEGORIES, type Category } from '../packages/grader/src/scoring/types.ts';
 import { loadSuite } from '../packages/grader/src/validation/suite.ts';
+import { SHORT } from '../packages/grader/src/validation/verdict.ts';
 
 interface ReportTarget {
   target: string;
@@ -24,15 +25,6 @@ interface Report {
   targets: ReportTarget[];
 }
 
-const SHORT: Record<Category, string> = {
-  race_conditions: 'race',
-  idempotency: 'idemp',
-  isolation: 'isol',
-  locking: 'lock',
-  atomic_operations: 'atomic',
-  consumer_offsets: 'offsets',
-  load_stress: 'load',
-};
 
 const reports = process.argv.slice(2).map((file) => JSON.parse(readFileSync(file, 'utf8')) as Report);
 const byTarget = new Map<string, { row: ReportTarget; repeat: number }>();

@@ -36,3 +36,28 @@ export async function waitForCount(system: System, ids: readonly string[], targe
     await sleep(50);
   }
 }
+
+/** What `terminateAtProgress` did: connections terminated at each step, and why it stopped early. */
+export interface Terminations {
+  readonly terminated: number[];
+  readonly stalledAt?: string;
+}
+
+/**
+ * Terminates every target connection each time `fractions[i]` of `ids` have an outcome. Stops
+ * at the first fraction the target does not reach within `timeoutMs` (a stall is a verdict for
+ * the checks, so it is returned, not thrown).
+ */
+export async function terminateAtProgress(system: System, ids: readonly string[], fractions: readonly number[], timeoutMs: number): Promise<Terminations> {
+  const terminated: number[] = [];
+  for (const fraction of fractions) {
+    try {
+      await waitForProgress(system, ids, fraction, timeoutMs);
+    } catch (error) {
+      return { terminated, stalledAt: (error as Error).message };
+    }
+    terminated.push(await system.terminateTargetConnections());
+    system.mark(`terminated ${terminated.at(-1)} target connection(s) at ${Math.round(fraction * 100)} %`);
+  }
+  return { terminated };
+}

@@ -84,7 +84,8 @@ export interface MatrixRow {
   readonly verdict: Verdict;
 }
 
-const SHORT: Record<Category, string> = {
+/** Column headings of the matrix, one per category. */
+export const SHORT: Record<Category, string> = {
   race_conditions: 'race',
   idempotency: 'idemp',
   isolation: 'isol',

@@ -1,5 +1,5 @@
 import { ensure } from '../../engine/check-failure.ts';
-import { startReplicas, waitForProgress } from '../../engine/drive.ts';
+import { startReplicas, terminateAtProgress } from '../../engine/drive.ts';
 import { lostMessages } from '../../engine/offsets.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
@@ -33,17 +33,7 @@ defineScenario<Observations>({
     const ids = messages.map((m) => m.id);
     await startReplicas(system, 2);
     await system.produce(roundRobin(messages, 6));
-    const terminated: number[] = [];
-    let stalledAt: string | undefined;
-    for (const fraction of [0.2, 0.45, 0.7]) {
-      try {
-        await waitForProgress(system, ids, fraction, 20_000);
-      } catch (error) {
-        stalledAt = (error as Error).message;
-        break;
-      }
-      terminated.push(await system.terminateTargetConnections());
-    }
+    const { terminated, stalledAt } = await terminateAtProgress(system, ids, [0.2, 0.45, 0.7], 20_000);
     const drained = await system.drain(ids, 30_000);
     const rows = await system.outcomes();
     const applied = new Set(rows.filter((r) => r.outcome === 'applied').map((r) => r.message_id));

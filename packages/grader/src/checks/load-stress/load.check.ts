@@ -1,5 +1,5 @@
 import { ensure } from '../../engine/check-failure.ts';
-import { startReplicas, waitForProgress } from '../../engine/drive.ts';
+import { startReplicas, terminateAtProgress } from '../../engine/drive.ts';
 import { StockSampler, type StockObservation } from '../../engine/observers.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
@@ -61,18 +61,7 @@ defineScenario<Observations>({
     const sampler = new StockSampler(system, byId(all), 50).start();
     const placements = await system.produce(shuffled);
     const ids = [...new Set(placements.map((p) => p.id))];
-    const terminated: number[] = [];
-    let stalledAt: string | undefined;
-    for (const fraction of TERMINATE_AT) {
-      try {
-        await waitForProgress(system, ids, fraction, 20_000);
-      } catch (error) {
-        stalledAt = (error as Error).message;
-        break;
-      }
-      terminated.push(await system.terminateTargetConnections());
-      system.mark(`terminated ${terminated.at(-1)} target connection(s)`);
-    }
+    const { terminated, stalledAt } = await terminateAtProgress(system, ids, TERMINATE_AT, 20_000);
     const drained = await system.drain(ids, BUDGET_MS);
     const sampled = await sampler.stop();
     const rows = await system.outcomes();
