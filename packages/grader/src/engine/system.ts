@@ -7,7 +7,7 @@ import { LatencyProxy } from '../faults/latency-proxy.ts';
 import { terminateTargetConnections } from '../faults/connection-killer.ts';
 import { Namespace } from '../infra/namespace.ts';
 import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
-import { ReplicaSet } from '../target/replica-set.ts';
+import { describeGroup, ReplicaSet } from '../target/replica-set.ts';
 import { applyGraderSchema, seedProducts } from '../workloads/seed.ts';
 import { fallbackMessageId, type ProducedRecord } from '../workloads/messages.ts';
 import type { GradingContext } from './grading-context.ts';
@@ -151,6 +151,12 @@ export class System {
     this.placements.push(...placed);
     this.mark(`produced ${records.length} records`);
     return placed;
+  }
+
+  /** The first partition each replica of the group holds now, one per replica holding any. */
+  async firstPartitions(): Promise<number[]> {
+    const view = await describeGroup(this.admin, this.ns.groupId, this.ns.topic);
+    return view.assignments.map((a) => a[0]).filter((p): p is number => p !== undefined);
   }
 
   /** Distinct ids (of `ids`) that have at least one outcome row. */

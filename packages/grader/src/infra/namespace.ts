@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { InfraEndpoints } from './infra.ts';
@@ -41,7 +42,8 @@ export class Namespace {
     await withAdminClient(endpoints.databaseUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
     try {
       await withKafkaAdmin(endpoints.kafkaBrokers, async (admin) => {
-        await admin.createTopics({ topics: [{ topic: ns.topic, numPartitions: partitions }], waitForLeaders: true });
+        await admin.createTopics({ topics: [{ topic: ns.topic, numPartitions: partitions }], waitForLeaders: false });
+        await waitForTopicLeaders(admin, ns.topic, partitions);
       });
     } catch (error) {
       await ns.drop();
@@ -68,6 +70,36 @@ export class Namespace {
   }
 }
 
+/** Metadata errors a KRaft broker answers while a just-created topic is still being published. */
+const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Waits until every partition of `topic` has a leader. kafkajs's own `waitForLeaders` retries
+ * only LEADER_NOT_AVAILABLE, but a KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION for a moment
+ * after the topic is created (longer on a busy machine), which kafkajs then throws.
+ */
+export async function waitForTopicLeaders(admin: Pick<KafkaAdmin, 'fetchTopicMetadata'>, topic: string, partitions: number, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  let seen = 'no metadata yet';
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const led = topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+      if (led === partitions) return;
+      seen = `${led} of ${partitions} partitions have a leader`;
+    } catch (error) {
+      if (!SETTLING.has((error as { type?: string }).type ?? '')) throw error;
+      seen = (error as Error).message;
+    }
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`topic ${topic} has no leader for every partition after ${Date.now() - started} ms (last seen: ${seen})`);
+    }
+    await sleep(50);
+  }
+}
+
+type KafkaAdmin = ReturnType<Kafka['admin']>;
+
 export async function withAdminClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: 'grader-admin' });
   await client.connect();
@@ -80,7 +112,7 @@ export async function withAdminClient<T>(url: string, fn: (client: pg.Client) =>
 
 export async function withKafkaAdmin<T>(
   brokers: readonly string[],
-  fn: (admin: ReturnType<Kafka['admin']>) => Promise<T>,
+  fn: (admin: KafkaAdmin) => Promise<T>,
 ): Promise<T> {
   const admin = new Kafka({ brokers: [...brokers], clientId: 'grader-admin', logLevel: logLevel.NOTHING }).admin();
   await admin.connect();

@@ -3,7 +3,6 @@ import { startReplicas } from '../../engine/drive.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { RowGate } from '../../faults/row-gate.ts';
-import { describeGroup } from '../../target/replica-set.ts';
 import { order, serialise, type OrderMessage } from '../../workloads/messages.ts';
 import { expectedStock, roundRobin } from '../../workloads/plan.ts';
 import { expectComplete, expectStock } from '../verdicts.ts';
@@ -63,8 +62,7 @@ defineScenario<Observations>({
     await startReplicas(system, 3);
     // One partition per replica: kafkajs fetches again only once a fetch's batches are handled,
     // so a replica blocked on its first order would not start a second one anyway.
-    const view = await describeGroup(system.admin, system.ns.groupId, system.ns.topic);
-    const firsts = view.assignments.map((a) => a[0]).filter((p): p is number => p !== undefined);
+    const firsts = await system.firstPartitions();
     const opening = salvo(firsts.length >= 3 ? firsts.slice(0, 3) : [0, 1, 2]);
     const gate = await RowGate.close(system.db, [triple(0)[1] ?? 'DL2']);
     try {

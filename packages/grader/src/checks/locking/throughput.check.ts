@@ -4,7 +4,6 @@ import { startReplicas } from '../../engine/drive.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { RowGate } from '../../faults/row-gate.ts';
-import { describeGroup } from '../../target/replica-set.ts';
 import { restock, serialise, type ContractMessage } from '../../workloads/messages.ts';
 import { roundRobin } from '../../workloads/plan.ts';
 
@@ -26,8 +25,7 @@ const MIN_SPEEDUP = 1.25;
  */
 async function rate(system: System, round: string, messages: readonly ContractMessage[], partitionOf: (i: number) => number, floor: number, timeoutMs: number): Promise<Rate> {
   const ids = messages.map((m) => m.id);
-  const view = await describeGroup(system.admin, system.ns.groupId, system.ns.topic);
-  const primers = view.assignments.map((a, i) => ({ partition: a[0] ?? 0, message: restock(`tp-primer-${round}-${i}`, GATE_SKU, 1) }));
+  const primers = (await system.firstPartitions()).map((partition, i) => ({ partition, message: restock(`tp-primer-${round}-${i}`, GATE_SKU, 1) }));
   const gate = await RowGate.close(system.db, [GATE_SKU]);
   let waiting = 0;
   try {
