@@ -1,13 +1,25 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defineScenario } from '../../engine/scenario.ts';
 import { ensure } from '../../engine/check-failure.ts';
 import { startReplicas } from '../../engine/drive.ts';
 import { System } from '../../engine/system.ts';
+import { RowGate } from '../../faults/row-gate.ts';
 import { invalidPayloads, order, restock, sale, serialise, stockEffects, type ContractMessage } from '../../workloads/messages.ts';
 import { outcomeCounts } from '../../workloads/plan.ts';
 import { SeededRandom } from '../../workloads/random.ts';
 import { expectOneOutcomeEach, expectStock } from '../verdicts.ts';
 
-const SEED_STOCK = { S1: 5, S2: 3, S3: 0, S4: 10, S5: 2, S6: 7, S7: 50 };
+const SEED_STOCK = { S0: 10, S1: 5, S2: 3, S3: 0, S4: 10, S5: 2, S6: 7, S7: 50, S8: 5 };
+/**
+ * The partition opens with an order on S0 and S8, then a sale on S8 alone. In offset order the
+ * order takes all of S8 and the sale is rejected. The grader holds S0's row while they arrive:
+ * a target that keeps partition order cannot touch the sale before the order, one that runs a
+ * batch's messages at once applies the sale first and must then reject the order. Every run.
+ */
+const GATED_ORDER = order('seq-gated-order', [{ sku: 'S0', quantity: 1 }, { sku: 'S8', quantity: 5 }]);
+const GATED_SALE = sale('seq-gated-sale', 'S8', 3);
+/** How long the gate waits for the sale once the order waits on it (an in-order target never gets there). */
+const GATE_HOLD_MS = 3_000;
 const BUSY = ['S1', 'S2', 'S3', 'S4', 'S5'];
 
 /** The in-order semantics of the contract: apply if no stock would go below zero, else reject. */
@@ -36,7 +48,7 @@ function workload(seed: number): ContractMessage[] {
   // Always rejected, in any order: S6 and S7 are touched by nothing else.
   messages.splice(10, 0, sale('seq-doomed-sale', 'S6', 8));
   messages.splice(20, 0, order('seq-doomed-order', [{ sku: 'S7', quantity: 2 }, { sku: 'S6', quantity: 9 }]));
-  return messages;
+  return [GATED_ORDER, GATED_SALE, ...messages];
 }
 
 interface Observations {
@@ -65,7 +77,17 @@ defineScenario<Observations>({
       if (bad) records.push({ id: bad.id, key: null, value: bad.value, partition: 0 });
     });
     await startReplicas(system, 1);
-    const placements = await system.produce(records);
+    const gate = await RowGate.close(system.db, ['S0']);
+    let placements;
+    try {
+      placements = await system.produce(records);
+      const waiting = await gate.waitFor(1, 5_000);
+      const until = Date.now() + GATE_HOLD_MS;
+      while (Date.now() < until && (await system.countWithOutcome([GATED_SALE.id])) === 0) await sleep(20);
+      system.mark(`row gate on S0: ${waiting} target transaction(s) waiting; the sale behind the order ${(await system.countWithOutcome([GATED_SALE.id])) === 0 ? 'did not run' : 'RAN FIRST'}`);
+    } finally {
+      await gate.open();
+    }
     const validIds = new Set(valid.map((m) => m.id));
     const invalidIds = placements.map((p) => p.id).filter((id) => !validIds.has(id));
     const drained = await system.drain(placements.map((p) => p.id), 25_000);
