@@ -2,6 +2,7 @@
 // reports (one per target), e.g. the re-measurement of one scenario on every target:
 //   pnpm exec tsx tools/pass-rates.ts a.json b.json ...
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 interface RunReport {
   target: string;
@@ -23,5 +24,5 @@ for (const r of reports) {
     const rate = r.passRates[c];
     return rate ? `${rate.passed}/${rate.runs}` : '-';
   });
-  console.log(`| ${r.target} | ${r.repeats} | ${cells.join(' | ')} |`);
+  console.log(`| ${basename(r.target)} | ${r.repeats} | ${cells.join(' | ')} |`);
 }
