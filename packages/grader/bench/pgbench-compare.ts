@@ -47,8 +47,10 @@ export async function comparePgbench(rounds = 3): Promise<PgbenchComparison> {
   const infra = await new LocalInfra({}).start();
   const dir = mkdtempSync(join(tmpdir(), 'grader-bench-pgbench-'));
   try {
+    const script = join(dir, 'adjust.sql');
+    writeFileSync(script, SCRIPT);
     const measured: PgbenchRound[] = [];
-    for (let round = 1; round <= rounds; round++) measured.push(await measureRound(infra.endpoints, dir, round));
+    for (let round = 1; round <= rounds; round++) measured.push(await measureRound(infra.endpoints, dir, script, round));
     const sorted = [...measured].sort((a, b) => a.ratio - b.ratio);
     return { rounds: measured, median: sorted[Math.floor(sorted.length / 2)] ?? measured[0]! };
   } finally {
@@ -57,7 +59,7 @@ export async function comparePgbench(rounds = 3): Promise<PgbenchComparison> {
   }
 }
 
-async function measureRound(endpoints: InfraEndpoints, dir: string, round: number): Promise<PgbenchRound> {
+async function measureRound(endpoints: InfraEndpoints, dir: string, script: string, round: number): Promise<PgbenchRound> {
   const ctx = { endpoints, target: resolveTarget('reference-fix'), seed: round, runDir: join(dir, `round-${round}`), selected: [] };
   const system = await System.create(ctx, { scenario: 'pgbench', partitions: CONNECTIONS, products: Object.fromEntries(SKUS.map((s) => [s, 1000])) });
   try {
@@ -74,8 +76,6 @@ async function measureRound(endpoints: InfraEndpoints, dir: string, round: numbe
     const { rows } = await system.db.query<{ seconds: number }>('SELECT extract(epoch FROM max(recorded_at) - min(recorded_at))::float8 AS seconds FROM message_outcomes');
     const referenceMsgPerS = (MESSAGES - 1) / (rows[0]?.seconds ?? NaN);
     await system.replicas.killAll();
-    const script = join(dir, 'adjust.sql');
-    writeFileSync(script, SCRIPT);
     const out = execFileSync('pgbench', ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', '10', '-f', script, system.ns.databaseUrl], { encoding: 'utf8' });
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
     return { referenceMsgPerS, pgbenchTps: tps, ratio: referenceMsgPerS / tps };
