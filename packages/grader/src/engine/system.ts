@@ -134,7 +134,11 @@ export class System {
    */
   async produce(records: readonly (Omit<ProducedRecord, 'id'> & { id: string | null; partition: number })[]): Promise<Placement[]> {
     const byPartition = new Map<number, typeof records[number][]>();
-    for (const record of records) byPartition.set(record.partition, [...(byPartition.get(record.partition) ?? []), record]);
+    for (const record of records) {
+      const list = byPartition.get(record.partition);
+      if (list) list.push(record);
+      else byPartition.set(record.partition, [record]);
+    }
     const metadata = await this.producer.send({
       topic: this.ns.topic,
       acks: -1,
