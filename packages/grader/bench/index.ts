@@ -1,8 +1,9 @@
 // `pnpm bench`: speed and memory figures for the README (never asserted in tests).
 // BENCH_SECTIONS=infra,grade,pgbench (default: all) picks what to measure;
-// BENCH_PGBENCH_ROUNDS (default 5) how many pgbench comparison rounds.
+// BENCH_GRADE_RUNS (default 3) how many grades of the reference fix; BENCH_PGBENCH_ROUNDS
+// (default 5) how many pgbench comparison rounds.
 import { cpus, totalmem } from 'node:os';
-import { benchGrade } from './grade-bench.ts';
+import { benchGrade, type GradeSample } from './grade-bench.ts';
 import { benchComponentsAlone, benchInfraBoot, type BootSample } from './infra-boot.ts';
 import { comparePgbench, type PgbenchRound } from './pgbench-compare.ts';
 
@@ -40,12 +41,20 @@ async function infraSection(): Promise<void> {
 
 async function gradeSection(): Promise<void> {
   console.log('\n## One full grade (`grader run`, infra boot included)\n');
-  console.log('| target | wall time | peak RSS (grader + Kafka + PostgreSQL + replicas) | score |');
-  console.log('| --- | --- | --- | --- |');
-  for (const target of ['reference-fix', 'buggy-service']) {
-    const g = await benchGrade(target);
-    console.log(`| ${g.target} | ${(g.wallMs / 1000).toFixed(1)} s | ${mb(g.peakRssBytes)} | ${g.score.toFixed(3)} |`);
+  console.log('| target | run | wall time | peak RSS (grader + Kafka + PostgreSQL + replicas) | score |');
+  console.log('| --- | --- | --- | --- | --- |');
+  const row = (g: GradeSample, label: string): string =>
+    `| ${g.target} | ${label} | ${(g.wallMs / 1000).toFixed(1)} s | ${mb(g.peakRssBytes)} | ${g.score.toFixed(3)} |`;
+  // Single grades of the reference vary by several seconds on this machine: report the median.
+  const runs = Number(process.env.BENCH_GRADE_RUNS ?? 3);
+  const reference: GradeSample[] = [];
+  for (let i = 1; i <= runs; i++) {
+    reference.push(await benchGrade('reference-fix'));
+    console.log(row(reference[i - 1]!, `#${i}`));
   }
+  const byWall = [...reference].sort((a, b) => a.wallMs - b.wallMs);
+  console.log(row(byWall[Math.floor(byWall.length / 2)]!, `**median of ${runs}**`));
+  console.log(row(await benchGrade('buggy-service'), '#1'));
   console.log('\nGoal: <= 60 s for the reference fix on 2 cores.');
 }
 
