@@ -40,7 +40,7 @@ async function infraSection(): Promise<void> {
 }
 
 async function gradeSection(): Promise<void> {
-  console.log('\n## One full grade (`grader run`, infra boot included)\n');
+  console.log('\n## Full grades (`grader run`, infra boot included)\n');
   console.log('| target | run | wall time | peak RSS (grader + Kafka + PostgreSQL + replicas) | score |');
   console.log('| --- | --- | --- | --- | --- |');
   const row = (g: GradeSample, label: string): string =>
