@@ -22,11 +22,12 @@ const STEADY_TO = 0.9;
 
 /** The reference fix's SQL for one adjustment (packages/reference-fix/src/repository.ts), as a pgbench script. */
 const SCRIPT = `\\set sku random(1, ${SKUS.length})
-\\set n random(1, 2000000000)
-BEGIN;
-INSERT INTO message_outcomes (message_id, outcome, reason, instance_id) VALUES ('pgb-' || :client_id || '-' || :n, 'applied', NULL, 'pgbench') ON CONFLICT (message_id) DO NOTHING;
-UPDATE products SET stock = stock + 1 WHERE sku = 'PB' || :sku AND stock + 1 >= 0 RETURNING stock;
-COMMIT;
+\\set n random(1, 9000000000000000)
+WITH adjusted AS (UPDATE products SET stock = stock + 1 WHERE sku = 'PB' || :sku AND stock + 1 >= 0 RETURNING sku),
+result AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM adjusted) THEN 'applied' WHEN EXISTS (SELECT 1 FROM products WHERE sku = 'PB' || :sku) THEN 'rejected' ELSE 'invalid' END AS outcome)
+INSERT INTO message_outcomes (message_id, outcome, reason, instance_id)
+SELECT 'pgb-' || :client_id || '-' || :n, outcome, CASE outcome WHEN 'rejected' THEN 'insufficient stock for PB' || :sku WHEN 'invalid' THEN 'unknown sku PB' || :sku END, 'pgbench'
+FROM result RETURNING outcome, reason;
 `;
 
 export interface PgbenchRound {

@@ -9,7 +9,7 @@ const MIGRATION_LOCK_KEY = 727_274_001;
  * and serialised by an advisory lock because every replica runs them at the same moment.
  */
 export const MIGRATIONS: readonly string[] = [
-  // One outcome per message id: makes INSERT ... ON CONFLICT the deduplication point.
+  // One outcome per message id: the deduplication point (an order's ON CONFLICT claim, an adjustment's 23505).
   'CREATE UNIQUE INDEX IF NOT EXISTS message_outcomes_message_id_key ON message_outcomes (message_id)',
 ];
 

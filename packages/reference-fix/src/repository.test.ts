@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { applyMessage, inTransaction, recordInvalid, SQL, type Sql } from './repository.ts';
-import type { InventoryMessage } from './validation.ts';
+import { applyAdjustment, applyOrder, inTransaction, recordInvalid, SQL, type Sql } from './repository.ts';
+import type { AdjustMessage, OrderMessage } from './validation.ts';
 
 interface Call {
   readonly text: string;
@@ -22,8 +22,8 @@ class RecordingSql implements Sql {
   }
 }
 
-const adjust = (delta: number): InventoryMessage => ({ id: 'm1', type: 'adjust', sku: 'A', delta });
-const order: InventoryMessage = {
+const adjust = (delta: number): AdjustMessage => ({ id: 'm1', type: 'adjust', sku: 'A', delta });
+const order: OrderMessage = {
   id: 'o1',
   type: 'order',
   lines: [
@@ -33,48 +33,42 @@ const order: InventoryMessage = {
   ],
 };
 
-describe('applyMessage: adjustments', () => {
-  it('claims the id, then applies the delta with one guarded UPDATE', async () => {
-    const sql = new RecordingSql((c) => (c.text === SQL.claim ? { rowCount: 1 } : c.text === SQL.adjustStock ? { rowCount: 1, rows: [{ stock: 7 }] } : undefined));
-    await expect(applyMessage(sql, adjust(-3), 'r1')).resolves.toEqual({ outcome: 'applied', reason: null });
-    expect(sql.calls).toEqual([
-      { text: SQL.claim, values: ['m1', 'applied', null, 'r1'] },
-      { text: SQL.adjustStock, values: ['A', -3] },
-    ]);
+describe('applyAdjustment', () => {
+  it('is one statement: guarded UPDATE and outcome INSERT together, in autocommit', async () => {
+    const sql = new RecordingSql((c) => (c.text === SQL.adjust ? { rowCount: 1, rows: [{ outcome: 'applied', reason: null }] } : undefined));
+    await expect(applyAdjustment(sql, adjust(-3), 'r1')).resolves.toEqual({ outcome: 'applied', reason: null });
+    expect(sql.calls).toEqual([{ text: SQL.adjust, values: ['m1', 'A', -3, 'r1'] }]);
   });
 
   it('the stock check happens in the UPDATE itself, never in application code', () => {
-    expect(SQL.adjustStock).toMatch(/SET stock = stock \+ \$2 WHERE sku = \$1 AND stock \+ \$2 >= 0/);
+    expect(SQL.adjust).toMatch(/SET stock = stock \+ \$3 WHERE sku = \$2 AND stock \+ \$3 >= 0/);
+    expect(SQL.adjust).not.toMatch(/ON CONFLICT/);
     expect(SQL.claim).toMatch(/ON CONFLICT \(message_id\) DO NOTHING/);
   });
 
-  it('records rejected when the SKU exists but the stock is too low', async () => {
-    const sql = new RecordingSql((c) => (c.text === SQL.claim || c.text === SQL.productExists ? { rowCount: 1 } : undefined));
-    await expect(applyMessage(sql, adjust(-50), 'r1')).resolves.toEqual({ outcome: 'rejected', reason: 'insufficient stock for A' });
-    expect(sql.calls.map((c) => c.text)).toEqual([SQL.claim, SQL.adjustStock, SQL.productExists, SQL.setOutcome]);
-    expect(sql.calls[3]?.values).toEqual(['m1', 'rejected', 'insufficient stock for A']);
+  it('returns the outcome the statement recorded (rejected, invalid)', async () => {
+    const rejected = { outcome: 'rejected', reason: 'insufficient stock for A' };
+    await expect(applyAdjustment(new RecordingSql(() => ({ rowCount: 1, rows: [rejected] })), adjust(-50), 'r1')).resolves.toEqual(rejected);
+    const invalid = { outcome: 'invalid', reason: 'unknown sku A' };
+    await expect(applyAdjustment(new RecordingSql(() => ({ rowCount: 1, rows: [invalid] })), adjust(5), 'r1')).resolves.toEqual(invalid);
   });
 
-  it('records invalid when the SKU does not exist', async () => {
-    const sql = new RecordingSql((c) => (c.text === SQL.claim ? { rowCount: 1 } : undefined));
-    await expect(applyMessage(sql, adjust(5), 'r1')).resolves.toEqual({ outcome: 'invalid', reason: 'unknown sku A' });
-    expect(sql.calls.at(-1)).toEqual({ text: SQL.setOutcome, values: ['m1', 'invalid', 'unknown sku A'] });
-  });
-
-  it('does nothing else for an id that already has an outcome', async () => {
-    const sql = new RecordingSql();
-    await expect(applyMessage(sql, adjust(5), 'r1')).resolves.toEqual({ outcome: 'duplicate' });
-    expect(sql.calls.map((c) => c.text)).toEqual([SQL.claim]);
+  it('a unique violation on the outcome means a duplicate; other errors propagate', async () => {
+    const unique = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    await expect(applyAdjustment(new RecordingSql(() => unique), adjust(5), 'r1')).resolves.toEqual({ outcome: 'duplicate' });
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    await expect(applyAdjustment(new RecordingSql(() => deadlock), adjust(5), 'r1')).rejects.toBe(deadlock);
+    await expect(applyAdjustment(new RecordingSql(), adjust(5), 'r1')).rejects.toThrow(/returned no row/);
   });
 });
 
-describe('applyMessage: orders', () => {
+describe('applyOrder', () => {
   const stockRows = (rows: { sku: string; stock: number }[]) => (c: Call) =>
     c.text === SQL.claim ? { rowCount: 1 } : c.text === SQL.lockProducts ? { rowCount: rows.length, rows } : undefined;
 
   it('locks every line (sorted by SKU, in SQL) and decrements all lines in one statement', async () => {
     const sql = new RecordingSql(stockRows([{ sku: 'A', stock: 1 }, { sku: 'B', stock: 3 }, { sku: 'C', stock: 10 }]));
-    await expect(applyMessage(sql, order, 'r2')).resolves.toEqual({ outcome: 'applied', reason: null });
+    await expect(applyOrder(sql, order, 'r2')).resolves.toEqual({ outcome: 'applied', reason: null });
     expect(sql.calls).toEqual([
       { text: SQL.claim, values: ['o1', 'applied', null, 'r2'] },
       { text: SQL.lockProducts, values: [['C', 'A', 'B']] },
@@ -85,13 +79,13 @@ describe('applyMessage: orders', () => {
 
   it('rejects the whole order when any line is short, touching no stock', async () => {
     const sql = new RecordingSql(stockRows([{ sku: 'A', stock: 1 }, { sku: 'B', stock: 2 }, { sku: 'C', stock: 10 }]));
-    await expect(applyMessage(sql, order, 'r2')).resolves.toEqual({ outcome: 'rejected', reason: 'insufficient stock for B' });
+    await expect(applyOrder(sql, order, 'r2')).resolves.toEqual({ outcome: 'rejected', reason: 'insufficient stock for B' });
     expect(sql.calls.map((c) => c.text)).toEqual([SQL.claim, SQL.lockProducts, SQL.setOutcome]);
   });
 
   it('records invalid when a line names an unknown SKU', async () => {
     const sql = new RecordingSql(stockRows([{ sku: 'A', stock: 1 }, { sku: 'C', stock: 10 }]));
-    await expect(applyMessage(sql, order, 'r2')).resolves.toEqual({ outcome: 'invalid', reason: 'unknown sku B' });
+    await expect(applyOrder(sql, order, 'r2')).resolves.toEqual({ outcome: 'invalid', reason: 'unknown sku B' });
     expect(sql.calls.map((c) => c.text)).toEqual([SQL.claim, SQL.lockProducts, SQL.setOutcome]);
   });
 });

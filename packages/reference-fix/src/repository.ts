@@ -19,15 +19,33 @@ export interface Sql {
 }
 
 export const SQL = {
+  /**
+   * An adjustment in ONE autocommitted statement: the guarded UPDATE (0 rows: unknown SKU or not
+   * enough stock) and the outcome row commit together or not at all. There is no ON CONFLICT: a
+   * second delivery hits the unique index (23505), which aborts the statement, UPDATE included.
+   */
+  adjust: `WITH adjusted AS (
+  UPDATE products SET stock = stock + $3 WHERE sku = $2 AND stock + $3 >= 0 RETURNING sku
+), result AS (
+  SELECT CASE
+    WHEN EXISTS (SELECT 1 FROM adjusted) THEN 'applied'
+    WHEN EXISTS (SELECT 1 FROM products WHERE sku = $2) THEN 'rejected'
+    ELSE 'invalid'
+  END AS outcome
+)
+INSERT INTO message_outcomes (message_id, outcome, reason, instance_id)
+SELECT $1::text, outcome, CASE outcome
+    WHEN 'rejected' THEN 'insufficient stock for ' || $2
+    WHEN 'invalid' THEN 'unknown sku ' || $2
+  END, $4::text
+FROM result
+RETURNING outcome, reason`,
   /** Claims the message id; 0 rows means another delivery already recorded it. */
   claim: `INSERT INTO message_outcomes (message_id, outcome, reason, instance_id)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (message_id) DO NOTHING`,
   /** Rewrites the outcome of the row this transaction has just claimed. */
   setOutcome: `UPDATE message_outcomes SET outcome = $2, reason = $3 WHERE message_id = $1`,
-  /** Atomic check-and-act: 0 rows means unknown SKU or not enough stock. */
-  adjustStock: `UPDATE products SET stock = stock + $2 WHERE sku = $1 AND stock + $2 >= 0 RETURNING stock`,
-  productExists: `SELECT 1 FROM products WHERE sku = $1`,
   /** Row locks in one global order (by SKU) so two orders can never deadlock each other. */
   lockProducts: `SELECT sku, stock FROM products WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
   decrementLines: `UPDATE products AS p SET stock = p.stock - l.quantity
@@ -37,13 +55,24 @@ WHERE p.sku = l.sku`,
 
 const applied: OutcomeRecord = { outcome: 'applied', reason: null };
 
-async function adjust(sql: Sql, message: AdjustMessage): Promise<OutcomeRecord> {
-  const updated = await sql.query(SQL.adjustStock, [message.sku, message.delta]);
-  if (updated.rowCount === 1) return applied;
-  const exists = await sql.query(SQL.productExists, [message.sku]);
-  return exists.rowCount === 0
-    ? { outcome: 'invalid', reason: `unknown sku ${message.sku}` }
-    : { outcome: 'rejected', reason: `insufficient stock for ${message.sku}` };
+/** SQLSTATE unique_violation: here, only the unique index on message_outcomes (message_id). */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Applies one valid adjustment in one autocommitted statement (SQL.adjust). A unique violation
+ * means another delivery of the id already has an outcome; the statement, stock change
+ * included, was rolled back.
+ */
+export async function applyAdjustment(sql: Sql, message: AdjustMessage, instanceId: string): Promise<ApplyResult> {
+  try {
+    const { rows } = await sql.query<{ outcome: Outcome; reason: string | null }>(SQL.adjust, [message.id, message.sku, message.delta, instanceId]);
+    const row = rows[0];
+    if (!row) throw new Error(`adjustment ${message.id}: the outcome INSERT returned no row`);
+    return row.outcome === 'applied' ? applied : { outcome: row.outcome, reason: row.reason };
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return { outcome: 'duplicate' };
+    throw error;
+  }
 }
 
 async function order(sql: Sql, message: OrderMessage): Promise<OutcomeRecord> {
@@ -59,14 +88,15 @@ async function order(sql: Sql, message: OrderMessage): Promise<OutcomeRecord> {
 }
 
 /**
- * Applies one valid message inside the caller's transaction: claim the id, apply the effect
- * (or nothing), and correct the claimed outcome if it was not applied. Everything commits or
- * rolls back together, so the outcome row and the stock change are never seen apart.
+ * Applies one order inside the caller's transaction: claim the id, lock and check every line,
+ * decrement them all (or nothing), and correct the claimed outcome if it was not applied.
+ * Everything commits or rolls back together, so the outcome row and the stock change are never
+ * seen apart.
  */
-export async function applyMessage(sql: Sql, message: InventoryMessage, instanceId: string): Promise<ApplyResult> {
+export async function applyOrder(sql: Sql, message: OrderMessage, instanceId: string): Promise<ApplyResult> {
   const claimed = await sql.query(SQL.claim, [message.id, 'applied', null, instanceId]);
   if (claimed.rowCount === 0) return { outcome: 'duplicate' };
-  const result = message.type === 'adjust' ? await adjust(sql, message) : await order(sql, message);
+  const result = await order(sql, message);
   if (result.outcome !== 'applied') await sql.query(SQL.setOutcome, [message.id, result.outcome, result.reason]);
   return result;
 }
@@ -89,12 +119,12 @@ export function createPool(config: Config): pg.Pool {
 }
 
 /**
- * Runs `fn` in one transaction on ONE pooled connection, always returning it to the pool.
- * While checked out, a client whose connection dies emits 'error' (e.g. after
- * pg_terminate_backend); the listener keeps that from crashing the process and marks the
- * client as broken so it is discarded instead of being reused.
+ * Runs `fn` on ONE pooled connection, always returning it to the pool. While checked out, a
+ * client whose connection dies emits 'error' (e.g. after pg_terminate_backend); the listener
+ * keeps that from crashing the process and marks the client as broken so it is discarded
+ * instead of being reused.
  */
-export async function inTransaction<T>(pool: pg.Pool, fn: (sql: Sql) => Promise<T>): Promise<T> {
+export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let failure: unknown;
   const onError = (error: Error): void => {
@@ -102,18 +132,29 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (sql: Sql) => Promise<
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
+    return await fn(client);
   } catch (error) {
     failure ??= error;
-    await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
     client.off('error', onError);
     client.release(failure !== undefined && isConnectionError(failure));
   }
+}
+
+/** Runs `fn` in one transaction (BEGIN ... COMMIT, or ROLLBACK on a throw) on one pooled connection. */
+export function inTransaction<T>(pool: pg.Pool, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  return withClient(pool, async (client) => {
+    await client.query('BEGIN');
+    try {
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 export class InventoryRepository {
@@ -122,8 +163,10 @@ export class InventoryRepository {
     private readonly instanceId: string,
   ) {}
 
+  /** An adjustment is one statement and needs no transaction block; an order is several. */
   apply(message: InventoryMessage): Promise<ApplyResult> {
-    return inTransaction(this.pool, (sql) => applyMessage(sql, message, this.instanceId));
+    if (message.type === 'adjust') return withClient(this.pool, (client) => applyAdjustment(client, message, this.instanceId));
+    return inTransaction(this.pool, (sql) => applyOrder(sql, message, this.instanceId));
   }
 
   /** A single autocommitted statement: pool.query returns (or discards) its connection itself. */

@@ -59,9 +59,10 @@ export const DEFAULT_RETRY: RetryOptions = { attempts: 12, baseDelayMs: 25, maxD
 
 /**
  * Runs `fn` (one whole transaction) again after a retryable failure, with capped exponential
- * backoff and jitter. Re-running is safe because every transaction first claims its message id
- * (INSERT ... ON CONFLICT DO NOTHING): if a lost COMMIT did in fact commit, the rerun sees the
- * claim and does nothing. Non-retryable errors and the last failure are rethrown.
+ * backoff and jitter. Re-running is safe because every transaction records its outcome under
+ * the unique index on message_id: if a lost COMMIT did in fact commit, the rerun finds the row
+ * (an order's claim does nothing, an adjustment fails with 23505) and changes nothing.
+ * Non-retryable errors and the last failure are rethrown.
  */
 export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions = DEFAULT_RETRY): Promise<T> {
   for (let attempt = 1; ; attempt++) {
