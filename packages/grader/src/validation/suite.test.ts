@@ -2,12 +2,16 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraderError } from '../errors/grader-error.ts';
 import { materialise } from './materialise.ts';
 import { applyEdits, bugComments, loadSuite, parseVariant, REFERENCE_DIR, selectExpectations, type Variant } from './suite.ts';
 
-const temp = mkdtempSync(join(tmpdir(), 'validation-suite-test-'));
+// Made in beforeAll, not at import: a suite that fails to load aborts collection, and then no afterAll runs.
+let temp = '';
+beforeAll(() => {
+  temp = mkdtempSync(join(tmpdir(), 'validation-suite-test-'));
+});
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('the real validation suite', () => {
