@@ -36,7 +36,7 @@ async function bootOnce(label: string, cacheDir: string | undefined): Promise<Bo
     await producer.connect();
     await producer.send({ topic: ns.topic, messages: Array.from({ length: 2000 }, (_, i) => ({ key: `k${i % 50}`, value: `v${i}` })) });
     await producer.disconnect();
-    const client = new pg.Client({ connectionString: ns.databaseUrl });
+    const client = new pg.Client({ connectionString: ns.targetUrl });
     await client.connect();
     await client.query('CREATE TABLE t (id int PRIMARY KEY)');
     await client.query('INSERT INTO t SELECT generate_series(1, 10000)');

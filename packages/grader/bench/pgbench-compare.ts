@@ -98,7 +98,7 @@ async function measureRound(endpoints: InfraEndpoints, dir: string, script: stri
     const referenceWholeMsgPerS = (MESSAGES - 1) / (rows[0]?.whole ?? NaN);
     const referenceMsgPerS = ((STEADY_TO - STEADY_FROM) * MESSAGES) / (rows[0]?.steady ?? NaN);
     await system.replicas.killAll();
-    const out = execFileSync('pgbench', ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', '10', '-f', script, system.ns.databaseUrl], { encoding: 'utf8' });
+    const out = execFileSync('pgbench', ['-n', '-M', 'extended', '-c', String(CONNECTIONS), '-j', '2', '-T', '10', '-f', script, system.ns.targetUrl], { encoding: 'utf8' });
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
     return { referenceMsgPerS, referenceWholeMsgPerS, pgbenchTps: tps, ratio: referenceMsgPerS / tps };
   } finally {

@@ -200,7 +200,7 @@ function startReplica(target: string, ns: Namespace, brokers: readonly string[],
       KAFKA_TOPIC: ns.topic,
       KAFKA_GROUP_ID: ns.groupId,
       KAFKA_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
-      DATABASE_URL: ns.databaseUrl,
+      DATABASE_URL: ns.targetUrl,
       INSTANCE_ID: instanceId,
     },
   });
@@ -348,11 +348,12 @@ describe('datapoint on real Kafka + PostgreSQL', () => {
     const { kafkaBrokers } = infra.endpoints;
     const ns = await Namespace.create(infra.endpoints, { label: target, partitions: PARTITIONS });
     namespaces.push(ns);
-    const db = new pg.Client({ connectionString: ns.databaseUrl, application_name: 'grader-test' });
+    const db = new pg.Client({ connectionString: ns.adminUrl, application_name: 'grader-test' });
     await db.connect();
     try {
       await applyGraderSchema(db);
       await seedProducts(db, workload.stock);
+      await ns.handOver(db);
       const producer = new Kafka({ brokers: [...kafkaBrokers], clientId: 'datapoint-test', logLevel: logLevel.NOTHING }).producer();
       await producer.connect();
       const produced = emptyProduced();

@@ -50,7 +50,7 @@ describe('LocalInfra (real Kafka + PostgreSQL)', () => {
   });
 
   it('pg writes and reads a row in the namespace database', async () => {
-    const client = new pg.Client({ connectionString: ns.databaseUrl });
+    const client = new pg.Client({ connectionString: ns.targetUrl });
     await client.connect();
     try {
       await client.query('CREATE TABLE t (id int PRIMARY KEY, v text)');

@@ -1,4 +1,7 @@
 import type { Options } from 'yargs';
+import { GraderError } from '../errors/grader-error.ts';
+import type { SandboxLimits } from '../sandbox/sandbox-command.ts';
+import { DEFAULT_LIMITS } from '../sandbox/sandbox.ts';
 import type { InfraLogger } from '../infra/infra.ts';
 import type { InfraChoice } from '../infra/select-infra.ts';
 
@@ -56,6 +59,15 @@ export const optionTable = {
   junit: { type: 'string', describe: 'write a JUnit XML report here', group: 'Reports:' },
   ctrf: { type: 'string', describe: 'write a CTRF JSON report here', group: 'Reports:' },
   'run-dir': { type: 'string', describe: 'where replica logs go (default: .grader/runs/<time>-<target>)', group: 'Reports:' },
+  sandbox: {
+    type: 'boolean',
+    default: true,
+    describe: 'contain the target (own uid, namespaces, cgroup limits, only the run\'s servers); --no-sandbox runs it as the grader\'s user, for debugging only',
+    group: 'Sandbox:',
+  },
+  'sandbox-memory': { type: 'number', default: 2048, describe: 'MiB of memory per replica or build (the kernel kills beyond it)', group: 'Sandbox:' },
+  'sandbox-disk': { type: 'number', default: 2048, describe: 'MiB the target may write (its copy, home and /tmp together)', group: 'Sandbox:' },
+  'sandbox-cpus': { type: 'number', default: 1.5, describe: 'CPUs\' worth of time all of the target\'s processes may use together', group: 'Sandbox:' },
 } as const satisfies Record<string, Options>;
 
 export type OptionName = keyof typeof optionTable;
@@ -74,6 +86,8 @@ export function pickOptions<const K extends readonly OptionName[]>(names: K): Pi
   return Object.fromEntries(names.map((n) => [n, optionTable[n]])) as Pick<typeof optionTable, K[number]>;
 }
 
+export const sandboxOptionNames = ['sandbox', 'sandbox-memory', 'sandbox-disk', 'sandbox-cpus'] as const satisfies readonly OptionName[];
+
 export const runOptionNames = [
   'target',
   'seed',
@@ -86,8 +100,17 @@ export const runOptionNames = [
   'junit',
   'ctrf',
   'run-dir',
+  ...sandboxOptionNames,
   ...infraOptionNames,
 ] as const satisfies readonly OptionName[];
+
+/** Parsed sandbox flags. */
+export interface SandboxArgs {
+  sandbox: boolean;
+  'sandbox-memory': number;
+  'sandbox-disk': number;
+  'sandbox-cpus': number;
+}
 
 /** Parsed infrastructure flags, as every command that needs infra receives them. */
 export interface InfraArgs {
@@ -109,5 +132,24 @@ export function infraChoice(args: InfraArgs, logger: InfraLogger): InfraChoice {
     postgresPort: args['postgres-port'],
     readyTimeoutMs: args['ready-timeout'] * 1000,
     logger,
+  };
+}
+
+/** Whether to contain targets, and with which limits (validated: one line and exit 2 if wrong). */
+export function sandboxChoice(args: SandboxArgs): { sandbox: boolean; limits: SandboxLimits } {
+  const positive = (flag: keyof SandboxArgs, value: number, example: string): number => {
+    if (!Number.isFinite(value) || value <= 0) throw new GraderError('USAGE', `--${flag} must be a positive number, got ${String(value)}`, `e.g. --${flag} ${example}`);
+    return value;
+  };
+  const memoryMiB = Math.round(positive('sandbox-memory', args['sandbox-memory'], '2048'));
+  return {
+    sandbox: args.sandbox,
+    limits: {
+      ...DEFAULT_LIMITS,
+      memoryMiB,
+      totalMemoryMiB: Math.max(DEFAULT_LIMITS.totalMemoryMiB, memoryMiB * 3),
+      diskMiB: Math.round(positive('sandbox-disk', args['sandbox-disk'], '2048')),
+      cpus: positive('sandbox-cpus', args['sandbox-cpus'], '1.5'),
+    },
   };
 }

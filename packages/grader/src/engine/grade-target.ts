@@ -2,8 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATALOG } from '../checks/catalog.ts';
 import { GraderError } from '../errors/grader-error.ts';
-import type { InfraEndpoints } from '../infra/infra.ts';
+import type { InfraEndpoints, InfraLogger } from '../infra/infra.ts';
+import type { SandboxLimits } from '../sandbox/sandbox-command.ts';
+import { Sandbox } from '../sandbox/sandbox.ts';
 import type { CheckResult } from '../scoring/types.ts';
+import { DirectLauncher } from '../target/launcher.ts';
 import { buildTarget } from '../target/target-build.ts';
 import type { TargetSpec } from '../target/target-spec.ts';
 import { runChecks, type CheckListener } from './run-checks.ts';
@@ -21,35 +24,62 @@ export interface GradeTargetOptions {
   readonly listener?: CheckListener;
   /** Called before each run (0-based). */
   readonly onRun?: (run: number) => void;
+  /** Contain the target (default); false runs it as the grader's own user (`--no-sandbox`). */
+  readonly sandbox?: boolean;
+  readonly sandboxLimits?: SandboxLimits;
+  readonly logger?: InfraLogger;
 }
 
+/** How the target was contained, for reports. */
+export interface Containment {
+  readonly sandboxed: boolean;
+  /** What contained it, or why nothing did. */
+  readonly description: string;
+}
+
+export interface GradeOutcome {
+  readonly results: CheckResult[];
+  readonly containment: Containment;
+}
+
+/** What reports say of `--no-sandbox`, loudly. */
+export const NOT_CONTAINED = 'NOT CONTAINED (--no-sandbox): the target ran as the grader\'s own user with its environment, files and processes in reach; use for debugging only';
+
 /**
- * Builds the target once, then runs the selected checks `repeat` times. A failed build fails
- * every selected check (a verdict on the target); a failure of the grader's own infrastructure
- * throws INFRA_FAILED, as it says nothing about the target.
+ * Sets up the target's sandbox, builds the target once in it, then runs the selected checks
+ * `repeat` times. A failed build fails every selected check (a verdict on the target); a failure
+ * of the grader's own infrastructure throws INFRA_FAILED, as it says nothing about the target.
  */
-export async function gradeTarget(options: GradeTargetOptions): Promise<CheckResult[]> {
+export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOutcome> {
   const { target, selected, seed, repeat, runDir, endpoints, listener, onRun } = options;
   mkdirSync(runDir, { recursive: true });
-  const build = await buildTarget(target, join(runDir, 'build.log'));
-  const results: CheckResult[] = [];
-  for (let run = 0; run < repeat; run++) {
-    onRun?.(run);
-    if (!build.ok) {
-      results.push(
-        ...CATALOG.map((c) =>
-          selected.includes(c.id)
-            ? { ...c, status: 'failed' as const, message: `target build failed: ${build.reason}`, durationMs: 0, run }
-            : { ...c, status: 'skipped' as const, durationMs: 0, run },
-        ),
-      );
-      continue;
+  const sandbox = options.sandbox === false ? undefined : new Sandbox({ target, ...(options.sandboxLimits ? { limits: options.sandboxLimits } : {}), ...(options.logger ? { logger: options.logger } : {}) }).start();
+  try {
+    const containment: Containment = sandbox ? { sandboxed: true, description: sandbox.describe() } : { sandboxed: false, description: NOT_CONTAINED };
+    const launcher = sandbox?.launcher ?? new DirectLauncher(target.dir);
+    const build = await buildTarget(target, launcher, join(runDir, 'build.log'));
+    const buildFailure = build.ok ? undefined : `target build failed: ${build.reason}${sandbox?.diskFull() ? ` (${sandbox.diskFull()})` : ''}`;
+    const results: CheckResult[] = [];
+    for (let run = 0; run < repeat; run++) {
+      onRun?.(run);
+      if (buildFailure) {
+        results.push(
+          ...CATALOG.map((c) =>
+            selected.includes(c.id)
+              ? { ...c, status: 'failed' as const, message: buildFailure, durationMs: 0, run }
+              : { ...c, status: 'skipped' as const, durationMs: 0, run },
+          ),
+        );
+        continue;
+      }
+      const outcome = await runChecks({ endpoints, target, seed, runDir: join(runDir, `run-${run + 1}`), selected, ...(sandbox ? { sandbox: sandbox.spec } : {}) }, run, listener);
+      if (outcome.infraFailures.length > 0) {
+        throw new GraderError('INFRA_FAILED', `the grader's infrastructure failed while grading ${target.name}: ${outcome.infraFailures[0]}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
+      }
+      results.push(...outcome.results);
     }
-    const outcome = await runChecks({ endpoints, target, seed, runDir: join(runDir, `run-${run + 1}`), selected }, run, listener);
-    if (outcome.infraFailures.length > 0) {
-      throw new GraderError('INFRA_FAILED', `the grader's infrastructure failed while grading ${target.name}: ${outcome.infraFailures[0]}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
-    }
-    results.push(...outcome.results);
+    return { results, containment };
+  } finally {
+    sandbox?.stop();
   }
-  return results;
 }

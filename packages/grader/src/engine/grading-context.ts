@@ -1,4 +1,5 @@
 import type { InfraEndpoints } from '../infra/infra.ts';
+import type { SandboxSpec } from '../sandbox/sandbox-command.ts';
 import type { TargetSpec } from '../target/target-spec.ts';
 
 /** Everything a check file needs from the grading run; handed to vitest workers with `provide`. */
@@ -11,6 +12,8 @@ export interface GradingContext {
   readonly runDir: string;
   /** Check ids to run; the others are reported as skipped and their scenarios not run. */
   readonly selected: readonly string[];
+  /** Where replicas run; absent with --no-sandbox (the grader's own user, uncontained). */
+  readonly sandbox?: SandboxSpec;
 }
 
 declare module 'vitest' {

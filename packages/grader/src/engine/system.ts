@@ -7,6 +7,8 @@ import { LatencyProxy } from '../faults/latency-proxy.ts';
 import { terminateTargetConnections } from '../faults/connection-killer.ts';
 import { Namespace } from '../infra/namespace.ts';
 import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
+import { SandboxLauncher } from '../sandbox/sandbox-launcher.ts';
+import { DirectLauncher } from '../target/launcher.ts';
 import { describeGroup, ReplicaSet } from '../target/replica-set.ts';
 import { applyGraderSchema, seedProducts } from '../workloads/seed.ts';
 import { fallbackMessageId, type ProducedRecord } from '../workloads/messages.ts';
@@ -72,16 +74,18 @@ export class System {
   ) {
     this.replicas = new ReplicaSet(
       ctx.target,
+      ctx.sandbox ? new SandboxLauncher(ctx.sandbox) : new DirectLauncher(ctx.target.dir),
       {
         KAFKA_BROKERS: ctx.endpoints.kafkaBrokers.join(','),
         KAFKA_TOPIC: ns.topic,
         KAFKA_GROUP_ID: ns.groupId,
         KAFKA_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
-        DATABASE_URL: proxy ? proxy.url(ns.databaseUrl) : ns.databaseUrl,
+        DATABASE_URL: proxy ? proxy.url(ns.targetUrl) : ns.targetUrl,
       },
       logDir,
       session,
       admin,
+      ns.name.replace(/^grader_/, ''),
     );
   }
 
@@ -100,12 +104,13 @@ export class System {
     const session = new SessionRegistry().create('targets');
     try {
       ns = await Namespace.create(ctx.endpoints, { label: options.scenario, partitions: options.partitions ?? 6 });
-      const db = new pg.Pool({ connectionString: ns.databaseUrl, application_name: 'grader-observer', max: 4 });
+      const db = new pg.Pool({ connectionString: ns.adminUrl, application_name: 'grader-observer', max: 4 });
       db.on('error', () => undefined);
       const client = await db.connect();
       try {
         await applyGraderSchema(client);
         await seedProducts(client, options.products);
+        await ns.handOver(client);
       } finally {
         client.release();
       }
@@ -115,7 +120,7 @@ export class System {
       await Promise.all([admin.connect(), producer.connect()]);
       let proxy: LatencyProxy | undefined;
       if (options.latencyMs) {
-        const upstream = new URL(ns.databaseUrl);
+        const upstream = new URL(ns.adminUrl);
         proxy = await new LatencyProxy({ upstreamHost: upstream.hostname, upstreamPort: Number(upstream.port), latencyMs: options.latencyMs }).start();
       }
       const system = new System(ctx, ns, db, admin, producer, proxy, session, logDir, new Map(Object.entries(options.products)), options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS);
@@ -234,7 +239,7 @@ export class System {
   async terminateTargetConnections(): Promise<number> {
     const client = await this.db.connect();
     try {
-      return await terminateTargetConnections(client, this.ns.database);
+      return await terminateTargetConnections(client, this.ns.database, this.ns.role);
     } finally {
       client.release();
     }

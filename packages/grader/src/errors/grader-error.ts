@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'INFRA_FAILED'
   | 'TARGET_NOT_FOUND'
   | 'TARGET_INVALID'
-  | 'VALIDATION_INVALID';
+  | 'VALIDATION_INVALID'
+  | 'SANDBOX_UNAVAILABLE';
 
 /** Exit codes of the CLI. `2` always means "the grader or its infrastructure failed". */
 export const ExitCode = {

@@ -10,6 +10,7 @@ import type { Infra, InfraLogger } from './infra.ts';
 import { silentLogger } from './infra.ts';
 import { KAFKA_IMAGE, POSTGRES_IMAGE } from './versions.ts';
 import { probeKafkaAdmin, probePostgres } from './wait/probes.ts';
+import { restrictMaintenanceDatabases } from './namespace.ts';
 
 export { KAFKA_STARTED_MESSAGE, type DockerReadinessProbes } from './docker/docker-boot.ts';
 export { StartedDockerInfra } from './docker/started-docker-infra.ts';
@@ -61,7 +62,11 @@ export class DockerInfra implements Infra {
     const sessionId = this.options.sessionId ?? `docker-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const probes: DockerReadinessProbes = {
       kafka: this.options.probes?.kafka ?? probeKafkaAdmin,
-      postgres: this.options.probes?.postgres ?? probePostgres,
+      // Ready = answers, and the maintenance databases are closed to the namespaces' roles.
+      postgres: this.options.probes?.postgres ?? (async (url) => {
+        await probePostgres(url);
+        await restrictMaintenanceDatabases(url);
+      }),
     };
 
     let docker: Dockerode;

@@ -16,9 +16,14 @@ export function namespaceName(label: string, suffix: string = randomBytes(4).toS
   return `grader_${clean}_${suffix}`;
 }
 
+/** Connections one namespace's role may hold at once (all replicas together). */
+export const TARGET_CONNECTION_LIMIT = 100;
+
 /**
- * One isolated slice of the shared infrastructure: its own database, topic and consumer group.
- * Created by the grader, dropped by the grader; targets only ever see their own namespace.
+ * One isolated slice of the shared infrastructure: its own database, topic and consumer group,
+ * and a login role of its own (random password, owner of this database only, no superuser,
+ * CREATEDB or CREATEROLE, a connection limit, CONNECT on no other database). Created by the
+ * grader, dropped by the grader; targets only ever see their own namespace, through `targetUrl`.
  */
 export class Namespace {
   private dropped = false;
@@ -27,7 +32,12 @@ export class Namespace {
     private readonly endpoints: InfraEndpoints,
     readonly name: string,
     readonly database: string,
-    readonly databaseUrl: string,
+    /** The target's role; it owns the database and (after handOver) the grader's tables. */
+    readonly role: string,
+    /** Superuser URL of this namespace's database: the grader's observers and faults use it. */
+    readonly adminUrl: string,
+    /** The role's URL: what the target's DATABASE_URL points at. */
+    readonly targetUrl: string,
     readonly topic: string,
     readonly groupId: string,
     readonly partitions: number,
@@ -36,11 +46,22 @@ export class Namespace {
   static async create(endpoints: InfraEndpoints, options: NamespaceOptions): Promise<Namespace> {
     const name = namespaceName(options.label);
     const partitions = options.partitions ?? 6;
-    const url = new URL(endpoints.databaseUrl);
-    url.pathname = `/${name}`;
-    const ns = new Namespace(endpoints, name, name, url.toString(), `${name}.inventory`, `${name}.consumers`, partitions);
-    await withAdminClient(endpoints.databaseUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+    const password = randomBytes(18).toString('base64url');
+    const admin = new URL(endpoints.databaseUrl);
+    admin.pathname = `/${name}`;
+    const target = new URL(admin.toString());
+    target.username = name;
+    target.password = password;
+    const ns = new Namespace(endpoints, name, name, name, admin.toString(), target.toString(), `${name}.inventory`, `${name}.consumers`, partitions);
     try {
+      await withAdminClient(endpoints.databaseUrl, async (client) => {
+        await client.query(
+          `CREATE ROLE "${name}" LOGIN PASSWORD '${password}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT ${TARGET_CONNECTION_LIMIT}`,
+        );
+        await client.query(`CREATE DATABASE "${name}" OWNER "${name}"`);
+        // PUBLIC may connect to every new database by default: only its owner (and superusers) may.
+        await client.query(`REVOKE ALL ON DATABASE "${name}" FROM PUBLIC`);
+      });
       await withKafkaAdmin(endpoints.kafkaBrokers, async (admin) => {
         await admin.createTopics({ topics: [{ topic: ns.topic, numPartitions: partitions }], waitForLeaders: false });
         await waitForTopicLeaders(admin, ns.topic, partitions);
@@ -52,12 +73,25 @@ export class Namespace {
     return ns;
   }
 
-  /** Drops the database (terminating its connections), the topic and the group. Idempotent. */
+  /**
+   * Gives the role ownership of every table the grader created in the namespace's database, so
+   * the target may add its own indexes and constraints to them (docs/CONTRACT.md section 5).
+   * `client` is a superuser connection to that database.
+   */
+  async handOver(client: pg.ClientBase): Promise<void> {
+    const { rows } = await client.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
+    for (const { tablename } of rows) await client.query(`ALTER TABLE public."${tablename}" OWNER TO "${this.role}"`);
+  }
+
+  /** Drops the database (terminating its connections), the role, the topic and the group. Idempotent. */
   async drop(): Promise<void> {
     if (this.dropped) return;
     this.dropped = true;
     await Promise.allSettled([
-      withAdminClient(this.endpoints.databaseUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`)),
+      withAdminClient(this.endpoints.databaseUrl, async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
+        await client.query(`DROP ROLE IF EXISTS "${this.role}"`);
+      }),
       withKafkaAdmin(this.endpoints.kafkaBrokers, async (admin) => {
         await admin.deleteTopics({ topics: [this.topic], timeout: 10_000 }).catch(() => undefined);
         await admin.deleteGroups([this.groupId]).catch(() => undefined);
@@ -68,6 +102,17 @@ export class Namespace {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.drop();
   }
+}
+
+/**
+ * On a server the grader started itself: nobody but superusers may connect to the maintenance
+ * databases (`postgres`, `template1`), so a namespace's role reaches its own database only.
+ */
+export async function restrictMaintenanceDatabases(superuserUrl: string): Promise<void> {
+  await withAdminClient(superuserUrl, async (client) => {
+    await client.query('REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC');
+    await client.query('REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC');
+  });
 }
 
 /** Metadata errors a KRaft broker answers while a just-created topic is still being published. */

@@ -30,7 +30,8 @@ function header(data: ReportData, repeats: number): string {
     ...(repeats > 1 ? [`${repeats} repeats`] : []),
     `${(data.durationMs / 1000).toFixed(1)} s`,
   ];
-  return `${chalk.bold(`${TOOL_NAME} ${data.graderVersion}`)}: ${parts.join(', ')}`;
+  const line = `${chalk.bold(`${TOOL_NAME} ${data.graderVersion}`)}: ${parts.join(', ')}`;
+  return data.containment.sandboxed ? line : `${line}\n${chalk.bold.red(`WARNING: ${data.containment.description}`)}`;
 }
 
 function categoryTable(categories: readonly CategoryScore[], score: number): string {

@@ -37,7 +37,7 @@ export interface CtrfReport {
     };
     readonly tests: readonly CtrfTest[];
     /** Grader-specific run metadata (CTRF's extension point). */
-    readonly extra: { readonly target: string; readonly seed: number; readonly infraKind: string; readonly score: number };
+    readonly extra: { readonly target: string; readonly seed: number; readonly infraKind: string; readonly sandboxed: boolean; readonly containment: string; readonly score: number };
   };
 }
 
@@ -74,7 +74,7 @@ export function buildCtrfReport(data: ReportData): CtrfReport {
         stop: start + Math.max(0, Math.round(data.durationMs)),
       },
       tests,
-      extra: { target: data.target, seed: data.seed, infraKind: data.infraKind, score: data.score.score },
+      extra: { target: data.target, seed: data.seed, infraKind: data.infraKind, sandboxed: data.containment.sandboxed, containment: data.containment.description, score: data.score.score },
     },
   };
 }

@@ -20,6 +20,8 @@ export interface JsonReport {
   readonly seed: number;
   /** Which provider supplied Kafka and PostgreSQL: `local`, `docker` or `external`. */
   readonly infraKind: InfraKind;
+  /** Whether the target ran in the sandbox, and what contained it (added within schema version 1). */
+  readonly containment: { readonly sandboxed: boolean; readonly description: string };
   /** Start of the run, ISO 8601 UTC. */
   readonly startedAt: string;
   /** Wall time of the whole run including infrastructure boot, milliseconds. */
@@ -97,6 +99,7 @@ export function buildJsonReport(data: ReportData): JsonReport {
     target: data.target,
     seed: data.seed,
     infraKind: data.infraKind,
+    containment: { sandboxed: data.containment.sandboxed, description: data.containment.description },
     startedAt: data.startedAt.toISOString(),
     durationMs: data.durationMs,
     repeats: repeatCount(data.results),

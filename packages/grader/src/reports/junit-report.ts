@@ -16,6 +16,8 @@ export function renderJunitReport(data: ReportData): string {
     ['seed', String(data.seed)],
     ['grader.version', data.graderVersion],
     ['infra', data.infraKind],
+    ['sandboxed', String(data.containment.sandboxed)],
+    ['containment', data.containment.description],
     ['repeats', String(repeats)],
     ['score', String(data.score.score)],
   ]

@@ -1,3 +1,4 @@
+import type { Containment } from '../engine/grade-target.ts';
 import type { InfraKind } from '../infra/infra.ts';
 import type { CheckResult, Score } from '../scoring/types.ts';
 
@@ -14,6 +15,8 @@ export interface ReportData {
   readonly graderVersion: string;
   /** Which provider supplied Kafka and PostgreSQL. */
   readonly infraKind: InfraKind;
+  /** How the target was contained (the sandbox's limits, or NOT CONTAINED with --no-sandbox). */
+  readonly containment: Containment;
   /** When the run started (infra boot included). */
   readonly startedAt: Date;
   /** Wall time of the whole run, milliseconds. */

@@ -37,6 +37,7 @@ export function reportData(repeats = 1): ReportData {
     seed: 42,
     graderVersion: '0.1.0',
     infraKind: 'local',
+    containment: { sandboxed: true, description: 'uid 200000; test sandbox' },
     startedAt: new Date('2025-01-02T03:04:05.678Z'),
     durationMs: 12_345,
     results,

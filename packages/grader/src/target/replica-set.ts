@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { AssignerProtocol, type Admin } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Session } from '../infra/session/session-registry.ts';
+import type { ProcessLauncher } from './launcher.ts';
 import { Replica, type StopResult } from './replica.ts';
-import type { TargetSpec } from './target-spec.ts';
+import { commandArgv, type TargetSpec } from './target-spec.ts';
 
 /** The environment of docs/CONTRACT.md, minus INSTANCE_ID (set per replica). */
 export interface TargetEnvironment {
@@ -12,6 +13,14 @@ export interface TargetEnvironment {
   readonly KAFKA_GROUP_ID: string;
   readonly KAFKA_SESSION_TIMEOUT_MS: string;
   readonly DATABASE_URL: string;
+}
+
+/** The 127.0.0.1 ports of the brokers and the database a replica must reach. */
+export function endpointPorts(env: TargetEnvironment): number[] {
+  const ports = env.KAFKA_BROKERS.split(',').map((b) => Number(b.slice(b.lastIndexOf(':') + 1)));
+  const db = new URL(env.DATABASE_URL);
+  ports.push(Number(db.port || 5432));
+  return ports.filter((p) => Number.isInteger(p) && p > 0);
 }
 
 /** A failure of the target (not of the grader): every check fed by the scenario fails with it. */
@@ -50,10 +59,13 @@ export class ReplicaSet {
 
   constructor(
     private readonly target: TargetSpec,
+    private readonly launcher: ProcessLauncher,
     private readonly env: TargetEnvironment,
     private readonly logDir: string,
     private readonly session: Session,
     private readonly admin: Admin,
+    /** Names sandbox resources, e.g. the scenario id. */
+    private readonly label: string,
   ) {}
 
   get all(): Replica[] {
@@ -72,15 +84,15 @@ export class ReplicaSet {
   add(): Replica {
     const id = `r${this.next++}`;
     const marker = this.session.useEnvMarker();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
+    const env: Record<string, string> = {
       ...this.env,
       INSTANCE_ID: id,
       [marker.name]: marker.value,
       // The target's own colour codes would only clutter its log file.
       NO_COLOR: '1',
     };
-    const replica = new Replica(id, this.target, env, join(this.logDir, `${id}.log`)).start();
+    const launch = { launcher: this.launcher, argv: commandArgv(this.target.start), env, ports: endpointPorts(this.env), name: `${this.label}-${id}` };
+    const replica = new Replica(id, launch, join(this.logDir, `${id}.log`)).start();
     this.replicas.set(id, replica);
     return replica;
   }
@@ -96,11 +108,11 @@ export class ReplicaSet {
   crashes(): string[] {
     return this.all
       .filter((r) => (r.exit && !r.expectedExit) || r.flooded)
-      .map((r) =>
-        r.flooded
-          ? `replica ${r.id} flooded its output (over 20 MB) and was killed`
-          : `replica ${r.id} exited with ${r.exit?.signal ?? `code ${r.exit?.code}`}: ${r.lastLines() || '(no output)'}`,
-      );
+      .map((r) => {
+        if (r.flooded) return `replica ${r.id} flooded its output (over 20 MB) and was killed`;
+        const limit = r.limitHit();
+        return `replica ${r.id} exited with ${r.exit?.signal ?? `code ${r.exit?.code}`}${limit ? ` (${limit})` : ''}: ${r.lastLines() || '(no output)'}`;
+      });
   }
 
   /**

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { commandArgv, type TargetSpec } from './target-spec.ts';
+import type { LaunchedProcess, ProcessLauncher } from './launcher.ts';
 
 /** A replica's output beyond this is dropped and the replica is killed as flooding. */
 export const MAX_REPLICA_LOG_BYTES = 20 * 1024 * 1024;
@@ -19,12 +18,23 @@ export interface StopResult {
   readonly durationMs: number;
 }
 
+/** How a replica is started: its command, environment and the ports it must reach. */
+export interface ReplicaLaunch {
+  readonly launcher: ProcessLauncher;
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly ports: readonly number[];
+  /** Names the replica's sandbox resources, e.g. `hot_sku-r2`. */
+  readonly name: string;
+}
+
 /**
- * One target process, in its own process group (so `npm start` → sh → node is killed whole),
- * with stdout+stderr captured to `logFile` up to MAX_REPLICA_LOG_BYTES.
+ * One target process (in its own sandbox, or process group with --no-sandbox, so `npm start` →
+ * sh → node is signalled whole), with stdout+stderr captured to `logFile` up to
+ * MAX_REPLICA_LOG_BYTES.
  */
 export class Replica {
-  private child?: ChildProcess;
+  private process?: LaunchedProcess;
   private log?: WriteStream;
   private logged = 0;
   private tail: string[] = [];
@@ -38,33 +48,33 @@ export class Replica {
 
   constructor(
     readonly id: string,
-    private readonly target: TargetSpec,
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly launch: ReplicaLaunch,
     readonly logFile: string,
+    private readonly generation = 1,
   ) {}
 
   /** A new, unstarted replica with the same id, command, environment and log file. */
   fresh(): Replica {
-    return new Replica(this.id, this.target, this.env, this.logFile);
+    return new Replica(this.id, this.launch, this.logFile, this.generation + 1);
   }
 
   start(): this {
-    const [command, ...args] = commandArgv(this.target.start);
+    const { launcher, argv, env, ports, name } = this.launch;
     this.log = createWriteStream(this.logFile, { flags: 'a' });
     this.startedAt = Date.now();
     this.expectedExit = false;
     this.exitInfo = undefined;
-    const child = spawn(command as string, args, { cwd: this.target.dir, env: this.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
+    const launched = launcher.launch(argv, { kind: 'replica', name: `${name}-${this.generation}`, env, ports });
+    this.process = launched;
+    const { child } = launched;
     const onData = (chunk: Buffer): void => this.capture(chunk);
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
+    launched.started.catch((error: Error) => this.capture(Buffer.from(`grader: could not start ${argv[0]}: ${error.message}\n`)));
     this.exitPromise = new Promise((resolve) => {
-      child.once('error', (error) => {
-        this.capture(Buffer.from(`grader: could not start ${command}: ${error.message}\n`));
-      });
+      child.once('error', () => undefined);
       child.once('close', (code, signal) => {
-        this.exitInfo = { code, signal, at: Date.now() };
+        this.exitInfo = { ...launched.exitStatus(code, signal), at: Date.now() };
         resolve(this.exitInfo);
       });
     });
@@ -72,11 +82,16 @@ export class Replica {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.process?.child.pid;
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.exitInfo === undefined;
+    return this.process !== undefined && this.exitInfo === undefined;
+  }
+
+  /** A sandbox limit the replica ran into (memory, processes), once it has exited. */
+  limitHit(): string | undefined {
+    return this.process?.limitHit();
   }
 
   get exit(): ReplicaExit | undefined {
@@ -120,13 +135,8 @@ export class Replica {
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
-    const pid = this.child?.pid;
-    if (pid === undefined || !this.running) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // Already gone.
-    }
+    if (!this.running) return;
+    this.process?.signal(signal);
   }
 
   private capture(chunk: Buffer): void {
@@ -147,6 +157,7 @@ export class Replica {
   /** Closes the log file once the process is gone. */
   async close(): Promise<void> {
     if (this.running) await this.kill();
+    this.process?.release();
     await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
   }
 }

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { spawn } from 'node:child_process';
+import type { ProcessLauncher } from './launcher.ts';
+import { MAX_REPLICA_LOG_BYTES } from './replica.ts';
 import { commandArgv, type TargetSpec } from './target-spec.ts';
 
 export interface BuildResult {
@@ -9,38 +10,56 @@ export interface BuildResult {
   readonly reason?: string;
 }
 
+/** The build's wall-clock budget unless the caller gives one. */
+export const BUILD_TIMEOUT_MS = 300_000;
+
 /** Runs the target's build command once (if it has one), logging to `logFile`. */
-export async function buildTarget(target: TargetSpec, logFile: string, timeoutMs = 300_000): Promise<BuildResult> {
+export async function buildTarget(target: TargetSpec, launcher: ProcessLauncher, logFile: string, timeoutMs = BUILD_TIMEOUT_MS): Promise<BuildResult> {
   const started = Date.now();
   if (!target.build) return { ok: true, durationMs: 0 };
-  const [command, ...args] = commandArgv(target.build);
   const log = createWriteStream(logFile);
   const tail: string[] = [];
+  const launched = launcher.launch(commandArgv(target.build), { kind: 'build', name: 'build', env: {} });
+  const { child } = launched;
   return new Promise<BuildResult>((resolve) => {
-    const child = spawn(command as string, args, { cwd: target.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let logged = 0;
+    let flooded = false;
     const onData = (chunk: Buffer): void => {
+      if (flooded) return;
+      logged += chunk.length;
+      if (logged > MAX_REPLICA_LOG_BYTES) {
+        flooded = true;
+        log.write(`\ngrader: output exceeded ${MAX_REPLICA_LOG_BYTES} bytes; build killed\n`);
+        launched.signal('SIGKILL');
+        return;
+      }
       log.write(chunk);
       tail.push(...chunk.toString().split('\n').filter((l) => l.trim()));
       tail.splice(0, Math.max(0, tail.length - 5));
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    let timedOut = false;
     const timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid ?? 0), 'SIGKILL');
-      } catch {
-        // gone
-      }
+      timedOut = true;
+      launched.signal('SIGKILL');
     }, timeoutMs);
     child.once('error', (error) => tail.push(error.message));
-    child.once('close', (code, signal) => {
+    child.once('close', (rawCode, rawSignal) => {
       clearTimeout(timer);
+      const { code, signal } = launched.exitStatus(rawCode, rawSignal);
+      const limit = launched.limitHit();
+      launched.release();
       log.end();
       const durationMs = Date.now() - started;
-      if (code === 0) resolve({ ok: true, durationMs });
+      if (code === 0 && !timedOut && !flooded) resolve({ ok: true, durationMs });
       else {
-        const how = signal === 'SIGKILL' && durationMs >= timeoutMs ? `timed out after ${timeoutMs / 1000} s` : `exited with ${signal ?? `code ${code}`}`;
-        resolve({ ok: false, durationMs, reason: `build ${how}: ${tail.slice(-3).join(' | ')}` });
+        const how = timedOut
+          ? `exceeded its time budget of ${timeoutMs / 1000} s and was killed`
+          : flooded
+            ? `flooded its output (over ${MAX_REPLICA_LOG_BYTES / 1024 / 1024} MB) and was killed`
+            : `exited with ${signal ?? `code ${code}`}`;
+        resolve({ ok: false, durationMs, reason: `build ${how}${limit ? ` (${limit})` : ''}: ${tail.slice(-3).join(' | ') || '(no output)'}` });
       }
     });
   });

@@ -13,6 +13,11 @@ export interface TargetSpec {
   readonly build?: CommandSpec;
   readonly start: CommandSpec;
   readonly source: 'target.json' | 'package.json';
+  /**
+   * Host paths the target needs read-only besides its own directory, vouched for by the grader
+   * (its named targets' and mutants' workspace dependencies); never read from a submission.
+   */
+  readonly readOnly?: readonly string[];
 }
 
 /** Targets that ship with the repo, by name. */

@@ -1,5 +1,6 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { REPO_ROOT } from '../paths.ts';
 import { resolveTarget, type TargetSpec } from '../target/target-spec.ts';
 import { applyEdits, REFERENCE_DIR, type Variant } from './suite.ts';
 
@@ -20,7 +21,8 @@ export function materialise(variant: Variant, root: string, baseDir: string = RE
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
   }
-  return resolveTarget(dir);
+  // The node_modules link points into the workspace: the sandbox binds it (read-only) too.
+  return { ...resolveTarget(dir), readOnly: [modules, join(REPO_ROOT, 'node_modules')] };
 }
 
 /** A relative `extends` in the copied tsconfig.json would point nowhere from the copy: make it absolute. */

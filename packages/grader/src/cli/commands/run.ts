@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { CATALOG } from '../../checks/catalog.ts';
-import { gradeTarget } from '../../engine/grade-target.ts';
+import { gradeTarget, NOT_CONTAINED } from '../../engine/grade-target.ts';
 import { ExitCode, GraderError } from '../../errors/grader-error.ts';
 import { selectInfra } from '../../infra/select-infra.ts';
 import { GRADER_ROOT, REPO_ROOT } from '../../paths.ts';
@@ -18,13 +18,13 @@ import { CATEGORIES, type Category } from '../../scoring/types.ts';
 import { loadWeights } from '../../scoring/weights.ts';
 import { resolveTarget } from '../../target/target-spec.ts';
 import { Lifecycle } from '../lifecycle.ts';
-import { infraChoice, pickOptions, runOptionNames, type InfraArgs } from '../options.ts';
+import { infraChoice, pickOptions, runOptionNames, sandboxChoice, type InfraArgs, type SandboxArgs } from '../options.ts';
 import type { Output } from '../output.ts';
 import { readFileSync } from 'node:fs';
 
 const GRADER_VERSION = (JSON.parse(readFileSync(join(GRADER_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-export interface RunArgs extends InfraArgs {
+export interface RunArgs extends InfraArgs, SandboxArgs {
   target: string;
   seed: number;
   repeat: number;
@@ -89,6 +89,8 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
   for (const warning of weights.warnings) output.warn(warning);
   const selected = selectChecks(args.only, args.category);
   const target = resolveTarget(args.target);
+  const { sandbox, limits } = sandboxChoice(args);
+  if (!sandbox) output.warn(NOT_CONTAINED);
   const runDir = resolve(args['run-dir'] ?? join(REPO_ROOT, '.grader', 'runs', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${target.name}`));
   mkdirSync(runDir, { recursive: true });
 
@@ -103,8 +105,11 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
 
     const total = selected.length * args.repeat;
     let finished = 0;
-    const results = await gradeTarget({
+    const { results, containment } = await gradeTarget({
       target,
+      sandbox,
+      sandboxLimits: limits,
+      logger: output,
       selected,
       seed: args.seed,
       repeat: args.repeat,
@@ -128,6 +133,7 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
       seed: args.seed,
       graderVersion: GRADER_VERSION,
       infraKind: started.kind,
+      containment,
       startedAt,
       durationMs: Date.now() - startedAt.getTime(),
       results,

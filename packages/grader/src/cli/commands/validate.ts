@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { CATALOG } from '../../checks/catalog.ts';
-import { gradeTarget } from '../../engine/grade-target.ts';
+import { gradeTarget, NOT_CONTAINED } from '../../engine/grade-target.ts';
 import { ExitCode, GraderError } from '../../errors/grader-error.ts';
 import { selectInfra } from '../../infra/select-infra.ts';
 import { REPO_ROOT } from '../../paths.ts';
@@ -16,10 +16,10 @@ import { materialise } from '../../validation/materialise.ts';
 import { loadSuite, selectExpectations, type Expectation } from '../../validation/suite.ts';
 import { categoryCells, checksFor, judge, renderMatrix, type MatrixRow } from '../../validation/verdict.ts';
 import { Lifecycle } from '../lifecycle.ts';
-import { infraChoice, infraOptionNames, pickOptions, type InfraArgs } from '../options.ts';
+import { infraChoice, infraOptionNames, pickOptions, sandboxChoice, sandboxOptionNames, type InfraArgs, type SandboxArgs } from '../options.ts';
 import type { Output } from '../output.ts';
 
-export interface ValidateArgs extends InfraArgs {
+export interface ValidateArgs extends InfraArgs, SandboxArgs {
   seed: number;
   repeat: number;
   only?: string | undefined;
@@ -30,7 +30,7 @@ export interface ValidateArgs extends InfraArgs {
 }
 
 const validateOptions = {
-  ...pickOptions(['seed', 'repeat', 'json', 'weights', 'run-dir', ...infraOptionNames]),
+  ...pickOptions(['seed', 'repeat', 'json', 'weights', 'run-dir', ...sandboxOptionNames, ...infraOptionNames]),
   only: { type: 'string', describe: 'comma-separated target ids to validate, a trailing * matches a prefix, e.g. mutant-*,mistake-* (default: every target in expectations.json)', group: 'Validation:' },
   full: { type: 'boolean', default: false, describe: 'grade mutants and mistakes on every check, not only the scenarios of their category', group: 'Validation:' },
 } as const;
@@ -55,6 +55,8 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
   if (!Number.isInteger(args.seed)) throw new GraderError('USAGE', `--seed must be an integer, got ${args.seed}`, 'e.g. --seed 42');
   const weights = loadWeights(args.weights ? resolve(args.weights) : join(REPO_ROOT, 'weights.json'), CATALOG);
   for (const warning of weights.warnings) output.warn(warning);
+  const { sandbox, limits } = sandboxChoice(args);
+  if (!sandbox) output.warn(NOT_CONTAINED);
   const suite = loadSuite();
   let expectations = suite.expectations;
   if (args.only !== undefined) expectations = selectExpectations(expectations, args.only);
@@ -81,8 +83,11 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
       const target = variant ? materialise(variant, variantsRoot) : resolveTarget(expectation.target);
       const selected = checksFor(expectation, args.full);
       output.info(`${chalk.bold(expectation.target)}: ${selected.length} checks x ${args.repeat} run(s)`);
-      const graded = await gradeTarget({
+      const { results: graded } = await gradeTarget({
         target,
+        sandbox,
+        sandboxLimits: limits,
+        logger: output,
         selected,
         seed: args.seed,
         repeat: args.repeat,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { userInfo, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { choosePort } from '../ports.ts';
 import type { Session } from '../session/session-registry.ts';
 import { forProbe, WaitTimeoutError, type WaitStrategy } from '../wait/wait-strategy.ts';
 import { probePostgres } from '../wait/probes.ts';
+import { restrictMaintenanceDatabases } from '../namespace.ts';
 
 export interface LocalPostgresOptions {
   readonly session: Session;
@@ -19,7 +21,6 @@ export interface LocalPostgresOptions {
   readonly waitStrategy?: (url: string) => WaitStrategy;
 }
 
-const PASSWORD = 'grader';
 
 /** Server flags: loopback only, no unix socket, durability off (the data is throwaway). */
 export const POSTGRES_FLAGS = [
@@ -43,11 +44,13 @@ export class LocalPostgres {
     session.trackDir(dataDir);
     const port = await choosePort(this.options.port, 'PostgreSQL');
     const log = new LogTail(100);
+    // Random per boot: targets reach this server, and must not guess the superuser's password.
+    const password = randomBytes(18).toString('base64url');
     const pg = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
       user: 'postgres',
-      password: PASSWORD,
+      password,
       persistent: false,
       // Postgres refuses to run as root; the library then runs it as a `postgres` system user.
       createPostgresUser: userInfo().uid === 0,
@@ -56,7 +59,7 @@ export class LocalPostgres {
       onLog: (message) => log.push(message),
       onError: (message) => log.push(String(message instanceof Error ? message.message : message)),
     });
-    const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
+    const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
     const handle = new StartedLocalPostgres(pg, url, dataDir);
     const timeoutMs = this.options.readyTimeoutMs ?? 30_000;
     try {
@@ -64,6 +67,7 @@ export class LocalPostgres {
       await withDeadline(pg.start(), timeoutMs, 'the postmaster to accept connections');
       const strategy = this.options.waitStrategy?.(url) ?? forProbe('PostgreSQL to answer SELECT 1', () => probePostgres(url), 100);
       await strategy.waitUntilReady({ logText: () => log.all(), failIfExited: () => undefined }, started + timeoutMs);
+      await restrictMaintenanceDatabases(url);
     } catch (error) {
       await handle.stop();
       if (error instanceof GraderError) throw error;

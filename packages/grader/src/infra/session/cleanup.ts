@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { Cgroup, type Controller } from '../../sandbox/cgroup.ts';
 import type { SessionRecord, TrackedProcess } from './session-file.ts';
 
 /** True if `pid` exists (EPERM still means it exists). */
@@ -97,6 +99,8 @@ function kill(target: { pid: number; group: boolean }): void {
  * Synchronous on purpose: it also runs from signal and `exit` handlers.
  */
 export function cleanupSessionSync(record: SessionRecord, waitMs = 5_000): { killed: number } {
+  // A cgroup holds every process of a sandbox, however it forked or renamed itself.
+  for (const dirs of record.cgroups ?? []) Cgroup.at(dirs as Record<Controller, string>).destroySync(waitMs);
   const targets = sessionPids(record);
   for (const target of targets) kill(target);
   const deadline = Date.now() + waitMs;
@@ -104,6 +108,8 @@ export function cleanupSessionSync(record: SessionRecord, waitMs = 5_000): { kil
   while (targets.some((t) => isAlive(t.pid) && !isZombie(t.pid)) && Date.now() < deadline) {
     Atomics.wait(sleeper, 0, 0, 20);
   }
+  // Lazy: a process of another mount namespace may still pin it; it goes once that one exits.
+  for (const mount of record.mounts ?? []) spawnSync('umount', ['-l', mount], { stdio: 'ignore' });
   for (const dir of record.dirs) rmSync(dir, { recursive: true, force: true });
   return { killed: targets.length };
 }

@@ -14,8 +14,8 @@ export interface TrackedProcess {
 /** What one grader process started; written to `<cacheDir>/sessions/<id>.json`. */
 export interface SessionRecord {
   readonly id: string;
-  /** An infra provider, or `targets` for the replicas a grading run starts. */
-  readonly kind: InfraKind | 'targets';
+  /** An infra provider, `targets` for the replicas a grading run starts, `sandbox` for a submission's sandbox. */
+  readonly kind: InfraKind | 'targets' | 'sandbox';
   readonly ownerPid: number;
   readonly startedAt: string;
   /** Set by `grader infra up` so `infra status` can print it. */
@@ -28,6 +28,10 @@ export interface SessionRecord {
   envMarker?: string;
   dirs: string[];
   containers: string[];
+  /** cgroup v1 directories (one per controller) whose every process belongs to the session. */
+  cgroups?: Record<string, string>[];
+  /** Filesystems the session mounted (a sandbox's disk); unmounted before `dirs` are removed. */
+  mounts?: string[];
 }
 
 export function readSessionRecord(path: string): SessionRecord | undefined {

@@ -17,7 +17,7 @@ export class SessionRegistry {
     this.dir = join(cacheDir, 'sessions');
   }
 
-  create(kind: InfraKind | 'targets', ownerPid: number = process.pid): Session {
+  create(kind: InfraKind | 'targets' | 'sandbox', ownerPid: number = process.pid): Session {
     mkdirSync(this.dir, { recursive: true });
     const id = `${kind}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const record: SessionRecord = {
@@ -95,6 +95,16 @@ export class Session {
 
   trackDir(dir: string): void {
     this.record.dirs.push(dir);
+    this.save();
+  }
+
+  trackCgroup(dirs: Record<string, string>): void {
+    (this.record.cgroups ??= []).push(dirs);
+    this.save();
+  }
+
+  trackMount(path: string): void {
+    (this.record.mounts ??= []).push(path);
     this.save();
   }
 

@@ -1,0 +1,106 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { GraderError } from '../errors/grader-error.ts';
+import { graderCacheDir } from '../infra/cache-dir.ts';
+import type { InfraLogger } from '../infra/infra.ts';
+import { ownCgroupDirs, type Controller } from './cgroup.ts';
+
+/** Absolute paths of the programs a sandboxed process is started through. */
+export interface SandboxTools {
+  readonly sh: string;
+  readonly unshare: string;
+  readonly prlimit: string;
+  readonly setpriv: string;
+  readonly pasta: string;
+  readonly bwrap: string;
+  /** A tun device node unprivileged users may open, bound over /dev/net/tun when the host's is 0600. */
+  readonly tunNode?: string;
+  /** The grader's own cgroup per controller; sandboxes nest below it. */
+  readonly cgroupRoot: Readonly<Record<Controller, string>>;
+}
+
+const PROGRAMS = { sh: 'sh', unshare: 'unshare', prlimit: 'prlimit', setpriv: 'setpriv', pasta: 'pasta', bwrap: 'bwrap' } as const;
+/** Debian packages that provide the programs util-linux does not. */
+const PACKAGES: Partial<Record<keyof typeof PROGRAMS, string>> = { pasta: 'passt', bwrap: 'bubblewrap' };
+
+const HINT = 'the sandbox needs root, cgroup v1 (memory, pids, cpu), bubblewrap and passt (apt-get install bubblewrap passt); --no-sandbox runs targets uncontained, for debugging only';
+
+function which(name: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of [...path.split(delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function unavailable(what: string): GraderError {
+  return new GraderError('SANDBOX_UNAVAILABLE', `cannot contain targets: ${what}`, HINT);
+}
+
+/**
+ * Finds (and on Debian, as root, installs once) what the sandbox is made of. Throws
+ * SANDBOX_UNAVAILABLE naming the missing piece.
+ */
+export function ensureSandboxTools(logger: InfraLogger): SandboxTools {
+  if (process.platform !== 'linux') throw unavailable(`it needs Linux namespaces and cgroups; this is ${process.platform}`);
+  if (process.getuid?.() !== 0) throw unavailable('the grader runs as an unprivileged user, and giving each target a user, cgroup and disk of its own needs root');
+  const missing = (Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[]).filter((k) => !which(PROGRAMS[k]));
+  const installable = missing.flatMap((k) => (PACKAGES[k] ? [PACKAGES[k]] : []));
+  if (installable.length > 0 && installable.length === missing.length && which('apt-get')) {
+    logger.info(`installing the sandbox's tools with apt-get: ${installable.join(' ')}`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = (): boolean => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...installable], { env, stdio: 'ignore' }).status === 0;
+    if (!install()) {
+      spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
+      install();
+    }
+  }
+  const found = Object.fromEntries(Object.entries(PROGRAMS).map(([key, name]) => [key, which(name)])) as Record<keyof typeof PROGRAMS, string | undefined>;
+  const stillMissing = Object.entries(found).filter(([, path]) => !path).map(([key]) => `${PROGRAMS[key as keyof typeof PROGRAMS]}${PACKAGES[key as keyof typeof PROGRAMS] ? ` (Debian package ${PACKAGES[key as keyof typeof PROGRAMS]})` : ''}`);
+  if (stillMissing.length > 0) throw unavailable(`${stillMissing.join(', ')} not found on PATH`);
+  const cgroupRoot = ownCgroupDirs();
+  if (!cgroupRoot) throw unavailable('no cgroup v1 hierarchy with the memory, pids and cpu controllers is mounted');
+  for (const dir of Object.values(cgroupRoot)) {
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      throw unavailable(`cannot create cgroups below ${dir} (not writable)`);
+    }
+  }
+  return { ...(found as Record<keyof typeof PROGRAMS, string>), cgroupRoot, ...tunNodeFor() };
+}
+
+/**
+ * pasta opens /dev/net/tun as the sandbox's user. Distributions make it 0666 (udev); where it is
+ * 0600 (no udev, as in some VMs), a 0666 node of the same device is made in the grader's cache
+ * and bound over /dev/net/tun in each sandbox's private mount namespace only.
+ */
+function tunNodeFor(): { tunNode?: string } {
+  let mode: number;
+  try {
+    const info = statSync('/dev/net/tun');
+    if (!info.isCharacterDevice()) throw new Error('not a character device');
+    mode = info.mode;
+  } catch (error) {
+    throw unavailable(`/dev/net/tun is unusable (${(error as Error).message}); pasta needs the tun driver`);
+  }
+  if ((mode & 0o006) === 0o006) return {};
+  const dir = join(graderCacheDir(), 'sandbox');
+  const node = join(dir, 'tun');
+  if (!existsSync(node)) {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    try {
+      execFileSync('mknod', ['-m', '0666', node, 'c', '10', '200'], { stdio: 'ignore' });
+    } catch (error) {
+      throw unavailable(`/dev/net/tun is mode ${(mode & 0o777).toString(8)} and a usable node could not be made at ${node}: ${(error as Error).message}`);
+    }
+  }
+  return { tunNode: node };
+}

@@ -1,0 +1,176 @@
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, statfsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, parse } from 'node:path';
+import { GraderError } from '../errors/grader-error.ts';
+import type { InfraLogger } from '../infra/infra.ts';
+import { silentLogger } from '../infra/infra.ts';
+import { startReaper } from '../infra/session/reaper.ts';
+import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
+import type { TargetSpec } from '../target/target-spec.ts';
+import { Cgroup } from './cgroup.ts';
+import type { SandboxLimits, SandboxSpec } from './sandbox-command.ts';
+import { SandboxLauncher } from './sandbox-launcher.ts';
+import { ensureSandboxTools } from './sandbox-tools.ts';
+
+const MiB = 1024 * 1024;
+
+/** Defaults sized for a 2-core, 24 GiB machine grading one submission at a time. */
+export const DEFAULT_LIMITS: SandboxLimits = {
+  memoryMiB: 2048,
+  totalMemoryMiB: 6144,
+  pids: 512,
+  totalPids: 2048,
+  cpus: 1.5,
+  diskMiB: 2048,
+  openFiles: 8192,
+};
+
+/** Host uids the sandboxes pick from; no account on a normal system has one. */
+const UID_RANGE = [0x30000, 0x3ffff] as const;
+
+/** Directories of the system that every sandbox sees read-only anyway. */
+const SYSTEM_PREFIXES = ['/usr/', '/bin/', '/sbin/', '/lib', '/etc/', '/opt/'];
+
+function worldTraversable(path: string): boolean {
+  let current = path;
+  for (;;) {
+    try {
+      const mode = statSync(current).mode;
+      if ((mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    const parent = dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+/**
+ * Read-only paths a target may need beyond /usr, /etc and /opt: toolchain directories on PATH
+ * that any user may read (the sandbox's user could not bind the others), the node_modules of the
+ * target's ancestors (Node resolves modules there, as pnpm and npm workspaces rely on), and the
+ * paths the grader itself vouches for (`target.readOnly`, for its own named and mutant targets).
+ */
+export function readOnlyPathsFor(target: TargetSpec, path = process.env.PATH ?? ''): string[] {
+  const paths = new Set<string>(target.readOnly ?? []);
+  for (const entry of path.split(delimiter)) {
+    if (!entry || !existsSync(entry)) continue;
+    const real = realpathSync(entry);
+    if (SYSTEM_PREFIXES.some((prefix) => `${real}/`.startsWith(prefix))) continue;
+    if (worldTraversable(real)) paths.add(real);
+  }
+  const { root } = parse(target.dir);
+  for (let dir = dirname(target.dir); ; dir = dirname(dir)) {
+    const modules = join(dir, 'node_modules');
+    if (existsSync(modules) && statSync(modules).isDirectory() && worldTraversable(modules)) paths.add(modules);
+    if (dir === root) break;
+  }
+  // A path inside another one is bound with it already.
+  const sorted = [...paths].sort();
+  return sorted.filter((p) => !sorted.some((q) => q !== p && p.startsWith(`${q}/`)));
+}
+
+function pickUid(): number {
+  const taken = new Set(
+    readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .map((line) => Number(line.split(':')[2])),
+  );
+  for (;;) {
+    const uid = randomInt(UID_RANGE[0], UID_RANGE[1] + 1);
+    if (!taken.has(uid)) return uid;
+  }
+}
+
+export interface SandboxOptions {
+  readonly target: TargetSpec;
+  readonly limits?: SandboxLimits;
+  readonly logger?: InfraLogger;
+  readonly registry?: SessionRegistry;
+}
+
+/**
+ * The container of one submission: a host uid of its own, a tmpfs of `diskMiB` holding a copy
+ * of the target (writable), its home and /tmp, and a cgroup capping the memory, processes and
+ * CPU of everything it runs. Build and replicas run in it through `launcher`.
+ */
+export class Sandbox {
+  constructor(private readonly options: SandboxOptions) {}
+
+  start(): StartedSandbox {
+    const { target } = this.options;
+    const logger = this.options.logger ?? silentLogger;
+    const limits = this.options.limits ?? DEFAULT_LIMITS;
+    const tools = ensureSandboxTools(logger);
+    const session = (this.options.registry ?? new SessionRegistry()).create('sandbox');
+    startReaper(session.path);
+    try {
+      const uid = pickUid();
+      const root = join(tmpdir(), `grader-sandbox-${session.id}`);
+      mkdirSync(root, { mode: 0o700 });
+      session.trackDir(root);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${limits.diskMiB}m,mode=0700,uid=${uid},gid=${uid},nosuid,nodev`, 'grader-sandbox', root], { stdio: 'pipe' });
+      session.trackMount(root);
+      cpSync(target.dir, join(root, 'target'), { recursive: true, verbatimSymlinks: true });
+      mkdirSync(join(root, 'home'));
+      mkdirSync(join(root, 'tmp'));
+      execFileSync('chown', ['-R', '-h', `${uid}:${uid}`, root], { stdio: 'pipe' });
+      const cgroup = Cgroup.create(tools.cgroupRoot, `grader-${session.id}`, {
+        memoryBytes: limits.totalMemoryMiB * MiB,
+        pids: limits.totalPids,
+        cpus: limits.cpus,
+      });
+      session.trackCgroup(cgroup.dirs);
+      const spec: SandboxSpec = { tools, uid, root, targetDir: target.dir, cgroup: cgroup.dirs, limits, readOnly: readOnlyPathsFor(target) };
+      return new StartedSandbox(spec, session);
+    } catch (error) {
+      session.closeSync();
+      if (error instanceof GraderError) throw error;
+      const detail = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;
+      throw new GraderError('SANDBOX_UNAVAILABLE', `could not set up the sandbox for ${target.name}: ${detail}`, 'the sandbox needs root and a writable /tmp; --no-sandbox runs targets uncontained, for debugging only', undefined, { cause: error });
+    }
+  }
+}
+
+/** A set-up sandbox. `stop()` kills what still runs in it and removes its disk and cgroup. */
+export class StartedSandbox implements Disposable {
+  private stopped = false;
+
+  constructor(
+    readonly spec: SandboxSpec,
+    private readonly session: Session,
+  ) {}
+
+  get launcher(): SandboxLauncher {
+    return new SandboxLauncher(this.spec);
+  }
+
+  /** One line for logs and reports: what contains the target. */
+  describe(): string {
+    const { limits, uid } = this.spec;
+    return `uid ${uid}; pid, mount, user, ipc and network namespaces; memory ${limits.memoryMiB} MiB per process (${limits.totalMemoryMiB} MiB in all), ${limits.pids} processes per replica (${limits.totalPids} in all), ${limits.cpus} CPUs, ${limits.diskMiB} MiB disk, ${limits.openFiles} open files`;
+  }
+
+  /** "disk limit of 2048 MiB full" once the sandbox's disk has no space left. */
+  diskFull(): string | undefined {
+    try {
+      const { bavail, blocks } = statfsSync(this.spec.root);
+      return blocks > 0 && bavail === 0 ? `disk limit of ${this.spec.limits.diskMiB} MiB reached` : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.session.closeSync();
+  }
+
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+}
