@@ -66,7 +66,8 @@ export const optionTable = {
     group: 'Sandbox:',
   },
   'sandbox-memory': { type: 'number', default: 2048, describe: 'MiB of memory per replica or build (the kernel kills beyond it)', group: 'Sandbox:' },
-  'sandbox-disk': { type: 'number', default: 2048, describe: 'MiB the target may write (its copy, home and /tmp together)', group: 'Sandbox:' },
+  'sandbox-disk': { type: 'number', default: 1024, describe: 'MiB the target may write (its copy, home and /tmp together)', group: 'Sandbox:' },
+  'build-timeout': { type: 'number', default: 300, describe: 'seconds the target\'s build may take (it is killed beyond and every check fails)', group: 'Sandbox:' },
   'sandbox-cpus': { type: 'number', default: 1.5, describe: 'CPUs\' worth of time all of the target\'s processes may use together', group: 'Sandbox:' },
 } as const satisfies Record<string, Options>;
 
@@ -86,7 +87,7 @@ export function pickOptions<const K extends readonly OptionName[]>(names: K): Pi
   return Object.fromEntries(names.map((n) => [n, optionTable[n]])) as Pick<typeof optionTable, K[number]>;
 }
 
-export const sandboxOptionNames = ['sandbox', 'sandbox-memory', 'sandbox-disk', 'sandbox-cpus'] as const satisfies readonly OptionName[];
+export const sandboxOptionNames = ['sandbox', 'sandbox-memory', 'sandbox-disk', 'sandbox-cpus', 'build-timeout'] as const satisfies readonly OptionName[];
 
 export const runOptionNames = [
   'target',
@@ -110,6 +111,7 @@ export interface SandboxArgs {
   'sandbox-memory': number;
   'sandbox-disk': number;
   'sandbox-cpus': number;
+  'build-timeout': number;
 }
 
 /** Parsed infrastructure flags, as every command that needs infra receives them. */
@@ -136,7 +138,7 @@ export function infraChoice(args: InfraArgs, logger: InfraLogger): InfraChoice {
 }
 
 /** Whether to contain targets, and with which limits (validated: one line and exit 2 if wrong). */
-export function sandboxChoice(args: SandboxArgs): { sandbox: boolean; limits: SandboxLimits } {
+export function sandboxChoice(args: SandboxArgs): { sandbox: boolean; limits: SandboxLimits; buildTimeoutMs: number } {
   const positive = (flag: keyof SandboxArgs, value: number, example: string): number => {
     if (!Number.isFinite(value) || value <= 0) throw new GraderError('USAGE', `--${flag} must be a positive number, got ${String(value)}`, `e.g. --${flag} ${example}`);
     return value;
@@ -144,11 +146,12 @@ export function sandboxChoice(args: SandboxArgs): { sandbox: boolean; limits: Sa
   const memoryMiB = Math.round(positive('sandbox-memory', args['sandbox-memory'], '2048'));
   return {
     sandbox: args.sandbox,
+    buildTimeoutMs: Math.round(positive('build-timeout', args['build-timeout'], '300') * 1000),
     limits: {
       ...DEFAULT_LIMITS,
       memoryMiB,
       totalMemoryMiB: Math.max(DEFAULT_LIMITS.totalMemoryMiB, memoryMiB * 3),
-      diskMiB: Math.round(positive('sandbox-disk', args['sandbox-disk'], '2048')),
+      diskMiB: Math.round(positive('sandbox-disk', args['sandbox-disk'], '1024')),
       cpus: positive('sandbox-cpus', args['sandbox-cpus'], '1.5'),
     },
   };

@@ -2,13 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATALOG } from '../checks/catalog.ts';
 import { GraderError } from '../errors/grader-error.ts';
-import type { InfraEndpoints, InfraLogger } from '../infra/infra.ts';
+import type { InfraLogger, StartedInfra } from '../infra/infra.ts';
 import type { SandboxLimits } from '../sandbox/sandbox-command.ts';
 import { Sandbox } from '../sandbox/sandbox.ts';
 import type { CheckResult } from '../scoring/types.ts';
 import { DirectLauncher } from '../target/launcher.ts';
 import { buildTarget } from '../target/target-build.ts';
 import type { TargetSpec } from '../target/target-spec.ts';
+import { InfraFailure } from './check-failure.ts';
 import { runChecks, type CheckListener } from './run-checks.ts';
 
 /** One target, graded `repeat` times on infrastructure that is already up. */
@@ -20,13 +21,16 @@ export interface GradeTargetOptions {
   readonly repeat: number;
   /** Gets build.log and one run-N folder per run. */
   readonly runDir: string;
-  readonly endpoints: InfraEndpoints;
+  /** Servers that are up; a component the target breaks is restarted for the next run. */
+  readonly infra: StartedInfra;
   readonly listener?: CheckListener;
   /** Called before each run (0-based). */
   readonly onRun?: (run: number) => void;
   /** Contain the target (default); false runs it as the grader's own user (`--no-sandbox`). */
   readonly sandbox?: boolean;
   readonly sandboxLimits?: SandboxLimits;
+  /** The build's wall-clock budget (default BUILD_TIMEOUT_MS). */
+  readonly buildTimeoutMs?: number;
   readonly logger?: InfraLogger;
 }
 
@@ -42,6 +46,10 @@ export interface GradeOutcome {
   readonly containment: Containment;
 }
 
+function stripInfraPrefix(message: string): string {
+  return message.startsWith(InfraFailure.PREFIX) ? message.slice(InfraFailure.PREFIX.length) : message;
+}
+
 /** What reports say of `--no-sandbox`, loudly. */
 export const NOT_CONTAINED = 'NOT CONTAINED (--no-sandbox): the target ran as the grader\'s own user with its environment, files and processes in reach; use for debugging only';
 
@@ -51,14 +59,14 @@ export const NOT_CONTAINED = 'NOT CONTAINED (--no-sandbox): the target ran as th
  * of the grader's own infrastructure throws INFRA_FAILED, as it says nothing about the target.
  */
 export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOutcome> {
-  const { target, selected, seed, repeat, runDir, endpoints, listener, onRun } = options;
+  const { target, selected, seed, repeat, runDir, infra, listener, onRun } = options;
   mkdirSync(runDir, { recursive: true });
   const sandbox = options.sandbox === false ? undefined : new Sandbox({ target, ...(options.sandboxLimits ? { limits: options.sandboxLimits } : {}), ...(options.logger ? { logger: options.logger } : {}) }).start();
   try {
     const containment: Containment = sandbox ? { sandboxed: true, description: sandbox.describe() } : { sandboxed: false, description: NOT_CONTAINED };
     const launcher = sandbox?.launcher ?? new DirectLauncher(target.dir);
-    const build = await buildTarget(target, launcher, join(runDir, 'build.log'));
-    const buildFailure = build.ok ? undefined : `target build failed: ${build.reason}${sandbox?.diskFull() ? ` (${sandbox.diskFull()})` : ''}`;
+    const build = await buildTarget(target, launcher, join(runDir, 'build.log'), options.buildTimeoutMs);
+    const buildFailure = build.ok ? undefined : `target build failed: ${build.reason}`;
     const results: CheckResult[] = [];
     for (let run = 0; run < repeat; run++) {
       onRun?.(run);
@@ -72,7 +80,23 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
         );
         continue;
       }
-      const outcome = await runChecks({ endpoints, target, seed, runDir: join(runDir, `run-${run + 1}`), selected, ...(sandbox ? { sandbox: sandbox.spec } : {}) }, run, listener);
+      // Damage left by an earlier target (or anything else) is repaired before this one starts,
+      // so whatever breaks during its run started while it ran.
+      const before = await infra.health();
+      if (before.length > 0) {
+        options.logger?.warn(`the servers are not healthy before grading ${target.name} (${before.join('; ')}); restarting them`);
+        await infra.recover();
+      }
+      const outcome = await runChecks({ endpoints: infra.endpoints, target, seed, runDir: join(runDir, `run-${run + 1}`), selected, ...(sandbox ? { sandbox: sandbox.spec } : {}) }, run, listener);
+      const damage = await infra.health();
+      if (damage.length > 0) {
+        // Healthy when the run began, broken at its end: the target's doing, scored as its failure.
+        const reason = `the shared infrastructure broke while the target ran (${damage.join('; ')})`;
+        options.logger?.warn(`${target.name}: ${reason}; its failed checks are scored with that reason`);
+        results.push(...outcome.results.map((r) => (r.status === 'failed' ? { ...r, message: `${reason}: ${stripInfraPrefix(r.message ?? '')}` } : r)));
+        await infra.recover();
+        continue;
+      }
       if (outcome.infraFailures.length > 0) {
         throw new GraderError('INFRA_FAILED', `the grader's infrastructure failed while grading ${target.name}: ${outcome.infraFailures[0]}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
       }

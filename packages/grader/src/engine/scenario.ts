@@ -42,7 +42,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): void {
           return system;
         });
       } catch (error) {
-        failure = classify(error, definition.id);
+        failure = classify(error, definition.id, systems.some((s) => s.replicas.all.length > 0));
       } finally {
         await Promise.allSettled(systems.map((s) => s.close()));
       }
@@ -63,9 +63,15 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): void {
   });
 }
 
-function classify(error: unknown, scenario: string): Error {
+/**
+ * A target failure fails the checks; so does anything that breaks once the target's replicas
+ * run (its database is its own to break: dropped tables, held locks, a flood of connections).
+ * Before that, a failure is the grader's own (setting up the namespace, seeding).
+ */
+function classify(error: unknown, scenario: string, targetStarted: boolean): Error {
   if (error instanceof TargetFailure || error instanceof CheckFailure) return new CheckFailure(error.message);
+  const message = error instanceof Error ? error.message.replace(InfraFailure.PREFIX, '') : String(error);
+  if (targetStarted) return new CheckFailure(`scenario ${scenario} broke while the target ran: ${message}`);
   if (error instanceof InfraFailure) return error;
-  const message = error instanceof Error ? error.message : String(error);
   return new InfraFailure(`scenario ${scenario} broke: ${message}`, { cause: error });
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GraderError } from '../errors/grader-error.ts';
 import type { Infra, InfraEndpoints, StartedInfra } from './infra.ts';
+import { cannotRecover, endpointHealth } from './health.ts';
 import { probeKafkaAdmin, probePostgres } from './wait/probes.ts';
 import { forProbe, WaitTimeoutError } from './wait/wait-strategy.ts';
 
@@ -36,6 +37,11 @@ export class ExternalInfra implements Infra {
       sessionId: `external-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
       endpoints,
       bootTimes: { kafkaMs: 0, postgresMs: 0 },
+      health: () => endpointHealth(endpoints),
+      recover: async () => {
+        const problems = await endpointHealth(endpoints);
+        if (problems.length > 0) throw cannotRecover('external', problems);
+      },
       stop: () => Promise.resolve(),
       [Symbol.asyncDispose]: () => Promise.resolve(),
     };

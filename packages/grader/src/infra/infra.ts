@@ -38,5 +38,15 @@ export interface StartedInfra extends AsyncDisposable {
   readonly endpoints: InfraEndpoints;
   /** Milliseconds spent booting each component (0 for external services). */
   readonly bootTimes: { readonly kafkaMs: number; readonly postgresMs: number };
+  /**
+   * What is wrong with the servers now, one line per component ("Kafka: the broker process was
+   * killed by SIGKILL", "PostgreSQL: no answer within 10 s: ..."); empty when both answer.
+   */
+  health(): Promise<string[]>;
+  /**
+   * Restarts the components health() reports as down, so the next scenario or submission gets
+   * working servers; `endpoints` may change. Throws INFRA_FAILED when it cannot.
+   */
+  recover(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,4 +1,6 @@
+import { rmSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
+import { endpointHealth } from './health.ts';
 import type { Infra, InfraEndpoints, InfraLogger, StartedInfra } from './infra.ts';
 import { silentLogger } from './infra.ts';
 import { KafkaRuntime, type ResolvedKafkaRuntime } from './kafka/kafka-runtime.ts';
@@ -15,6 +17,37 @@ export interface LocalInfraOptions {
   readonly readyTimeoutMs?: number;
   readonly registry?: SessionRegistry;
   readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Starts each component; shared by the first boot and by recover(). */
+class ComponentStarter {
+  constructor(
+    private readonly options: LocalInfraOptions,
+    private readonly session: Session,
+    private readonly runtime: ResolvedKafkaRuntime,
+    private readonly logger: InfraLogger,
+  ) {}
+
+  kafka(): Promise<StartedLocalKafka> {
+    const timeout = this.options.readyTimeoutMs;
+    return new LocalKafka({
+      runtime: this.runtime,
+      session: this.session,
+      logger: this.logger,
+      ...(this.options.kafkaPort !== undefined ? { port: this.options.kafkaPort } : {}),
+      ...(timeout !== undefined ? { readyTimeoutMs: timeout } : {}),
+    }).start();
+  }
+
+  postgres(): Promise<StartedLocalPostgres> {
+    const timeout = this.options.readyTimeoutMs;
+    return new LocalPostgres({
+      session: this.session,
+      logger: this.logger,
+      ...(this.options.postgresPort !== undefined ? { port: this.options.postgresPort } : {}),
+      ...(timeout !== undefined ? { readyTimeoutMs: timeout } : {}),
+    }).start();
+  }
 }
 
 /**
@@ -42,30 +75,16 @@ export class LocalInfra implements Infra {
         session,
         ...(this.options.env ? { env: this.options.env } : {}),
       }).resolve();
-      const timeout = this.options.readyTimeoutMs;
+      const starter = new ComponentStarter(this.options, session, runtime, logger);
       // Both boot at once; if either fails, allSettled lets us stop the other before rethrowing.
-      const [k, p] = await Promise.allSettled([
-        new LocalKafka({
-          runtime,
-          session,
-          logger,
-          ...(this.options.kafkaPort !== undefined ? { port: this.options.kafkaPort } : {}),
-          ...(timeout !== undefined ? { readyTimeoutMs: timeout } : {}),
-        }).start(),
-        new LocalPostgres({
-          session,
-          logger,
-          ...(this.options.postgresPort !== undefined ? { port: this.options.postgresPort } : {}),
-          ...(timeout !== undefined ? { readyTimeoutMs: timeout } : {}),
-        }).start(),
-      ]);
+      const [k, p] = await Promise.allSettled([starter.kafka(), starter.postgres()]);
       if (k.status === 'fulfilled') kafka = k.value;
       if (p.status === 'fulfilled') postgres = p.value;
       if (k.status === 'rejected') throw k.reason;
       if (p.status === 'rejected') throw p.reason;
       if (!kafka || !postgres) throw new Error('unreachable');
       await warmUpGroupCoordinator(kafka.brokers);
-      const started = new StartedLocalInfra(session, kafka, postgres);
+      const started = new StartedLocalInfra(session, kafka, postgres, starter, logger);
       session.setEndpoints(started.endpoints);
       return started;
     } catch (error) {
@@ -89,27 +108,68 @@ async function warmUpGroupCoordinator(brokers: readonly string[]): Promise<void>
 
 export class StartedLocalInfra implements StartedInfra {
   readonly kind = 'local' as const;
-  readonly endpoints: InfraEndpoints;
   readonly bootTimes: { readonly kafkaMs: number; readonly postgresMs: number };
   private stopping?: Promise<void>;
 
   constructor(
     private readonly session: Session,
-    readonly kafka: StartedLocalKafka,
-    readonly postgres: StartedLocalPostgres,
+    private kafkaServer: StartedLocalKafka,
+    private postgresServer: StartedLocalPostgres,
+    private readonly starter: ComponentStarter,
+    private readonly logger: InfraLogger,
   ) {
-    this.endpoints = { kafkaBrokers: kafka.brokers, databaseUrl: postgres.url };
-    this.bootTimes = { kafkaMs: kafka.bootMs, postgresMs: postgres.bootMs };
+    this.bootTimes = { kafkaMs: kafkaServer.bootMs, postgresMs: postgresServer.bootMs };
+  }
+
+  get kafka(): StartedLocalKafka {
+    return this.kafkaServer;
+  }
+
+  get postgres(): StartedLocalPostgres {
+    return this.postgresServer;
+  }
+
+  /** Current endpoints: a component restarted by recover() comes back on new ports. */
+  get endpoints(): InfraEndpoints {
+    return { kafkaBrokers: this.kafkaServer.brokers, databaseUrl: this.postgresServer.url };
   }
 
   get sessionId(): string {
     return this.session.id;
   }
 
+  async health(): Promise<string[]> {
+    const kafkaEnded = this.kafkaServer.ended;
+    const postgresEnded = await this.postgresServer.ended();
+    return endpointHealth(this.endpoints, {
+      kafka: kafkaEnded ? `the broker process ${kafkaEnded}` : undefined,
+      postgres: postgresEnded,
+    });
+  }
+
+  /** Restarts (fresh, on new ports) whichever server is down. */
+  async recover(): Promise<void> {
+    const problems = await this.health();
+    if (problems.some((p) => p.startsWith('Kafka'))) {
+      this.logger.warn(`restarting Kafka (${problems.find((p) => p.startsWith('Kafka'))})`);
+      await this.kafkaServer.stop();
+      rmSync(this.kafkaServer.dir, { recursive: true, force: true });
+      this.kafkaServer = await this.starter.kafka();
+      await warmUpGroupCoordinator(this.kafkaServer.brokers);
+    }
+    if (problems.some((p) => p.startsWith('PostgreSQL'))) {
+      this.logger.warn(`restarting PostgreSQL (${problems.find((p) => p.startsWith('PostgreSQL'))})`);
+      await this.postgresServer.stop();
+      rmSync(this.postgresServer.dataDir, { recursive: true, force: true });
+      this.postgresServer = await this.starter.postgres();
+    }
+    if (problems.length > 0) this.session.setEndpoints(this.endpoints);
+  }
+
   /** Stops both servers, kills anything left in the session, removes temp dirs. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      await Promise.all([this.kafka.stop(), this.postgres.stop()]);
+      await Promise.all([this.kafkaServer.stop(), this.postgresServer.stop()]);
       this.session.closeSync();
     })();
     return this.stopping;

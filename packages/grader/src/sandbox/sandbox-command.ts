@@ -110,6 +110,9 @@ export function sandboxArgv(spec: SandboxSpec, options: { network: SandboxNetwor
     '--bind',
     `${spec.root}/target`,
     spec.targetDir,
+    // The skeleton bwrap builds the mounts in stays read-only: writes go to the capped disk.
+    '--remount-ro',
+    '/',
     '--chdir',
     spec.targetDir,
     '--json-status-fd',

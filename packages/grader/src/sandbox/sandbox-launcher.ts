@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { LaunchedProcess, LaunchOptions, ProcessLauncher } from '../target/launcher.ts';
@@ -66,6 +66,16 @@ export function targetProcesses(rootPid: number, pids: readonly number[], statOf
   return found;
 }
 
+/** "disk limit of 1024 MiB reached" once the sandbox's disk has no space left. */
+export function diskFull(spec: SandboxSpec): string | undefined {
+  try {
+    const { bavail, blocks } = statfsSync(spec.root);
+    return blocks > 0 && bavail === 0 ? `disk limit of ${spec.limits.diskMiB} MiB reached` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
 /**
@@ -82,7 +92,8 @@ export class SandboxLauncher implements ProcessLauncher {
   }
 
   launch(argv: readonly string[], options: LaunchOptions): LaunchedProcess {
-    const { limits } = this.spec;
+    const { spec } = this;
+    const { limits } = spec;
     const cgroup = Cgroup.create(this.spec.cgroup, `${options.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(3).toString('hex')}`, {
       memoryBytes: limits.memoryMiB * MiB,
       pids: limits.pids,
@@ -147,6 +158,8 @@ export class SandboxLauncher implements ProcessLauncher {
         const hits: string[] = [];
         if (events.oomKills > 0) hits.push(`memory limit of ${limits.memoryMiB} MiB reached: the kernel killed ${events.oomKills} process(es)`);
         if (events.pidsMaxHits > 0) hits.push(`process limit of ${limits.pids} reached: ${events.pidsMaxHits} fork(s) refused`);
+        const disk = diskFull(spec);
+        if (disk) hits.push(disk);
         return hits.length > 0 ? hits.join('; ') : undefined;
       },
       release() {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, statfsSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, parse } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
@@ -23,7 +23,9 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   pids: 512,
   totalPids: 2048,
   cpus: 1.5,
-  diskMiB: 2048,
+  // Below the memory limit: the disk is a tmpfs whose pages count as the writer's memory, so a
+  // full disk (ENOSPC) comes before the OOM killer.
+  diskMiB: 1024,
   openFiles: 8192,
 };
 
@@ -154,15 +156,6 @@ export class StartedSandbox implements Disposable {
     return `uid ${uid}; pid, mount, user, ipc and network namespaces; memory ${limits.memoryMiB} MiB per process (${limits.totalMemoryMiB} MiB in all), ${limits.pids} processes per replica (${limits.totalPids} in all), ${limits.cpus} CPUs, ${limits.diskMiB} MiB disk, ${limits.openFiles} open files`;
   }
 
-  /** "disk limit of 2048 MiB full" once the sandbox's disk has no space left. */
-  diskFull(): string | undefined {
-    try {
-      const { bavail, blocks } = statfsSync(this.spec.root);
-      return blocks > 0 && bavail === 0 ? `disk limit of ${this.spec.limits.diskMiB} MiB reached` : undefined;
-    } catch {
-      return undefined;
-    }
-  }
 
   stop(): void {
     if (this.stopped) return;

@@ -128,8 +128,9 @@ export class ReplicaSet {
       view = await describeGroup(this.admin, this.env.KAFKA_GROUP_ID, this.env.KAFKA_TOPIC).catch(() => view);
       if (view.state === 'Stable' && view.assignments.length === members && view.assignments.every((a) => a.length > 0)) return;
       if (Date.now() > deadline) {
+        const limits = [...new Set(this.running.flatMap((r) => r.limitHit() ?? []))];
         throw new TargetFailure(
-          `target not ready after ${Math.round(timeoutMs / 1000)} s: group ${view.state} with ${view.assignments.length} of ${members} member(s) holding partitions [${view.assignments.map((a) => a.length).join(', ')}]`,
+          `target not ready after ${Math.round(timeoutMs / 1000)} s: group ${view.state} with ${view.assignments.length} of ${members} member(s) holding partitions [${view.assignments.map((a) => a.length).join(', ')}]${limits.length > 0 ? ` (${limits.join('; ')})` : ''}`,
         );
       }
       await sleep(100);

@@ -89,7 +89,7 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
   for (const warning of weights.warnings) output.warn(warning);
   const selected = selectChecks(args.only, args.category);
   const target = resolveTarget(args.target);
-  const { sandbox, limits } = sandboxChoice(args);
+  const { sandbox, limits, buildTimeoutMs } = sandboxChoice(args);
   if (!sandbox) output.warn(NOT_CONTAINED);
   const runDir = resolve(args['run-dir'] ?? join(REPO_ROOT, '.grader', 'runs', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${target.name}`));
   mkdirSync(runDir, { recursive: true });
@@ -109,12 +109,13 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
       target,
       sandbox,
       sandboxLimits: limits,
+      buildTimeoutMs,
       logger: output,
       selected,
       seed: args.seed,
       repeat: args.repeat,
       runDir,
-      endpoints: started.endpoints,
+      infra: started,
       onRun: (run) => {
         if (args.repeat > 1) output.info(`run ${run + 1} of ${args.repeat}`);
       },

