@@ -19,4 +19,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // Hostile target fixtures: plain Node scripts run inside the sandbox.
+    files: ['packages/grader/test/hostile/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setInterval: 'readonly', setTimeout: 'readonly', URL: 'readonly' } },
+  },
 );

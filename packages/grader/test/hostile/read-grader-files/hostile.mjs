@@ -1,5 +1,5 @@
 // Looks for the grader and its files, the way a reward-hacking model would, and says what it got.
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const found = [];
@@ -36,7 +36,12 @@ for (let dir = dirname(process.cwd()); dir !== '/'; dir = dirname(dir)) {
   attempt(`${dir}/packages/grader/src/checks`, () => {
     if (readdirSync(join(dir, 'packages/grader/src/checks')).length === 0) throw new Error('empty');
   });
-  attempt(`writing ${dir}/PWNED`, () => writeFileSync(join(dir, 'PWNED'), 'hostile'));
+  // Written and removed at once: a probe of the permission, not a mess to clean up.
+  attempt(`writing ${dir}/PWNED`, () => {
+    const file = join(dir, `PWNED-${process.pid}`);
+    writeFileSync(file, 'hostile');
+    unlinkSync(file);
+  });
 }
 // 3. The grader's cache: session files name every server and process.
 attempt('the grader session files', () => readdirSync('/root/.cache/inventory-grader/sessions'));

@@ -1,0 +1,120 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOG } from '../src/checks/catalog.ts';
+import { gradeTarget } from '../src/engine/grade-target.ts';
+import { LocalInfra, type StartedLocalInfra } from '../src/infra/local-infra.ts';
+import { REPO_ROOT } from '../src/paths.ts';
+import { ownCgroupDirs } from '../src/sandbox/cgroup.ts';
+import { computeScore } from '../src/scoring/score.ts';
+import { loadWeights } from '../src/scoring/weights.ts';
+import { resolveTarget } from '../src/target/target-spec.ts';
+import { eventually } from './helpers/processes.ts';
+import { tempDir } from './helpers/temp-dirs.ts';
+
+const HOSTILE = join(REPO_ROOT, 'packages/grader/test/hostile');
+const weights = loadWeights(join(REPO_ROOT, 'weights.json'), CATALOG);
+// The oversell scenario: three replicas, a few seconds for a correct target.
+const ONLY = CATALOG.filter((c) => c.scenario === 'oversell').map((c) => c.id);
+
+interface Graded {
+  readonly score: number;
+  readonly messages: string[];
+}
+
+/** What a sandbox could leave behind: processes of a sandbox uid, cgroups, mounts, disks. */
+function leftovers(): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+      if (uid >= 0x30000 && uid <= 0x3ffff && !/^State:\s+Z/m.test(status)) found.push(`process ${entry} of uid ${uid}`);
+    } catch {
+      // exited while we looked
+    }
+  }
+  for (const dir of Object.values(ownCgroupDirs() ?? {})) {
+    for (const name of readdirSync(dir)) if (name.startsWith('grader-')) found.push(`cgroup ${join(dir, name)}`);
+  }
+  if (readFileSync('/proc/self/mountinfo', 'utf8').includes('grader-sandbox')) found.push('a grader-sandbox mount');
+  for (const name of readdirSync('/tmp')) if (name.startsWith('grader-sandbox-')) found.push(`dir /tmp/${name}`);
+  return found;
+}
+
+describe('hostile targets (real sandbox, Kafka and PostgreSQL)', () => {
+  let infra: StartedLocalInfra | undefined;
+
+  beforeAll(async () => {
+    infra = await new LocalInfra().start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await infra?.stop();
+  });
+
+  /** Grades on the oversell scenario; a GraderError here is what `grader run` turns into exit 2. */
+  async function grade(dir: string, sandbox = true): Promise<Graded> {
+    if (!infra) throw new Error('infrastructure did not start');
+    const { results } = await gradeTarget({
+      target: resolveTarget(dir),
+      selected: ONLY,
+      seed: 1,
+      repeat: 1,
+      runDir: tempDir('grader-hostile-run-'),
+      infra,
+      sandbox,
+      buildTimeoutMs: 10_000,
+    });
+    const ran = results.filter((r) => r.status !== 'skipped');
+    return { score: computeScore(ran, weights).score, messages: ran.filter((r) => r.status === 'failed').map((r) => r.message ?? '') };
+  }
+
+  /** The reference fix, graded right after, on the same servers. */
+  async function referenceStillScoresOne(): Promise<void> {
+    const reference = await grade('reference-fix');
+    expect(reference.messages).toEqual([]);
+    expect(reference.score).toBe(1);
+  }
+
+  const cases: { fixture: string; reason: RegExp; sandbox?: boolean }[] = [
+    { fixture: 'read-grader-files', reason: /read-grader-files got 0 of \d+ \(all blocked\)/ },
+    { fixture: 'database-escape', reason: /database-escape got 0 of \d+ \(all blocked\)/ },
+    { fixture: 'kill-everything', reason: /kill-everything sent SIGKILL to every process it could see/ },
+    { fixture: 'broker-killer', reason: /broker-killer killed 0 server process\(es\) \(none visible\)/ },
+    { fixture: 'fork-bomb', reason: /process limit of 512 reached: \d+ fork\(s\) refused/ },
+    { fixture: 'memory-hog', reason: /exited with SIGKILL \(memory limit of 2048 MiB reached: the kernel killed \d+ process\(es\)\)/ },
+    { fixture: 'disk-filler', reason: /disk limit of 1024 MiB reached.*disk-filler wrote \d+ MiB before ENOSPC/ },
+    { fixture: 'sigterm-immune', reason: /target not ready after 30 s/ },
+    { fixture: 'stdout-flood', reason: /flooded its output \(over 20 MB\) and was killed/ },
+    { fixture: 'build-never-exits', reason: /build exceeded its time budget of 10 s and was killed/ },
+    { fixture: 'network-escape', reason: /reached only the run's servers \(all else blocked\)/ },
+    // Uncontained, it kills both servers: scored as its failure, both restarted for the next one.
+    {
+      fixture: 'broker-killer',
+      sandbox: false,
+      reason: /^the shared infrastructure broke while the target ran \(Kafka: the broker process was killed by SIGKILL; PostgreSQL: the postmaster \(pid \d+\) is gone\): /,
+    },
+  ];
+
+  for (const { fixture, reason, sandbox = true } of cases) {
+    it(`${fixture}${sandbox ? '' : ' (--no-sandbox)'}: scored low with its reason, nothing left, the next target graded normally`, async () => {
+      const { score, messages } = await grade(join(HOSTILE, fixture), sandbox);
+      expect(score).toBeLessThanOrEqual(0.25);
+      expect(messages.length).toBeGreaterThan(0);
+      for (const message of messages) {
+        expect(message).toMatch(reason);
+        expect(message).not.toMatch(/LEAKED/);
+      }
+      expect(await eventually(() => leftovers().length === 0, 10_000), leftovers().join(', ')).toBe(true);
+      expect(await infra?.health()).toEqual([]);
+      await referenceStillScoresOne();
+    }, 240_000);
+  }
+
+  it('the file probe does find the grader when nothing contains it (so its "all blocked" means something)', async () => {
+    const { messages } = await grade(join(HOSTILE, 'read-grader-files'), false);
+    expect(messages[0]).toMatch(/leaked .*weights\.json/);
+  }, 240_000);
+});
