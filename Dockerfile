@@ -4,7 +4,10 @@
 # engine needed inside.
 #
 #   docker build -t inventory-datapoint .
-#   docker run --rm inventory-datapoint                              # grade the buggy service
+# The grader contains targets with namespaces and cgroups, which a default container may not
+# create: run it with --privileged, or pass --no-sandbox (targets then run uncontained).
+#
+#   docker run --rm --privileged inventory-datapoint                 # grade the buggy service
 #   docker run --rm inventory-datapoint run --target reference-fix
 #   docker run --rm -v "$PWD/my-fix:/target:ro" inventory-datapoint run --target /target
 #   docker run --rm --entrypoint pnpm inventory-datapoint test       # the repo's test suite
@@ -26,7 +29,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates curl xz-utils git procps \
-      openjdk-17-jre-headless maven \
+      openjdk-17-jre-headless maven bubblewrap passt \
  && rm -rf /var/lib/apt/lists/*
 
 # Node from the official tarball (Ubuntu 24.04 ships Node 18, the repo needs >= 20.19).

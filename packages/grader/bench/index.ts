@@ -1,5 +1,6 @@
 // `pnpm bench`: speed and memory figures for the README (never asserted in tests).
-// BENCH_SECTIONS=infra,grade,pgbench (default: all) picks what to measure;
+// BENCH_SECTIONS=infra,grade,sandbox,pgbench (default: all) picks what to measure;
+// BENCH_SANDBOX_RUNS (default 3) how many grades with and without the sandbox;
 // BENCH_GRADE_RUNS (default 3) how many grades of the reference fix; BENCH_PGBENCH_ROUNDS
 // (default 5) how many pgbench comparison rounds.
 import { cpus, totalmem } from 'node:os';
@@ -39,6 +40,24 @@ async function infraSection(): Promise<void> {
   console.log('\nGoals: PostgreSQL <= 1.5 s, Kafka <= 8 s warm on 2 cores, peak memory <= 1.5 GB.');
 }
 
+async function sandboxSection(): Promise<void> {
+  console.log('\n## What the sandbox costs (full grades of the reference, contained and not, interleaved)\n');
+  const runs = Number(process.env.BENCH_SANDBOX_RUNS ?? 3);
+  const contained: GradeSample[] = [];
+  const uncontained: GradeSample[] = [];
+  console.log('| run | sandbox | --no-sandbox |\n| --- | --- | --- |');
+  for (let i = 1; i <= runs; i++) {
+    contained.push(await benchGrade('reference-fix'));
+    uncontained.push(await benchGrade('reference-fix', ['--no-sandbox']));
+    const last = (list: GradeSample[]): string => `${((list.at(-1)?.wallMs ?? 0) / 1000).toFixed(1)} s (${list.at(-1)?.score.toFixed(3)})`;
+    console.log(`| #${i} | ${last(contained)} | ${last(uncontained)} |`);
+  }
+  const a = median(contained.map((g) => g.wallMs));
+  const b = median(uncontained.map((g) => g.wallMs));
+  console.log(`| **median** | ${(a / 1000).toFixed(1)} s | ${(b / 1000).toFixed(1)} s |`);
+  console.log(`\nSandbox overhead: ${(((a - b) / b) * 100).toFixed(1)} % of a grade's wall time (goal: at most 10 %).`);
+}
+
 async function gradeSection(): Promise<void> {
   console.log('\n## Full grades (`grader run`, infra boot included)\n');
   console.log('| target | run | wall time | peak RSS (grader + Kafka + PostgreSQL + replicas) | score |');
@@ -70,8 +89,9 @@ async function pgbenchSection(): Promise<void> {
   console.log('\nGoal: >= 60 % (steady state).');
 }
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,pgbench').split(','));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,sandbox,pgbench').split(','));
 console.log(`# grader benchmarks (${cpus().length} cores, ${mb(totalmem())}, node ${process.version}, ${new Date().toISOString()})\n`);
 if (sections.has('infra')) await infraSection();
 if (sections.has('grade')) await gradeSection();
+if (sections.has('sandbox')) await sandboxSection();
 if (sections.has('pgbench')) await pgbenchSection();

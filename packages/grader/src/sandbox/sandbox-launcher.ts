@@ -98,7 +98,7 @@ export class SandboxLauncher implements ProcessLauncher {
       memoryBytes: limits.memoryMiB * MiB,
       pids: limits.pids,
     });
-    const network = options.kind === 'build' ? ({ kind: 'egress' } as const) : ({ kind: 'ports', ports: options.ports ?? [] } as const);
+    const network = options.kind === 'build' || options.ports === undefined ? ({ kind: 'egress' } as const) : ({ kind: 'ports', ports: options.ports } as const);
     const [command, ...args] = sandboxArgv(this.spec, { network, procsFiles: cgroup.procsFiles, command: argv });
     const child = spawn(command as string, args, {
       cwd: '/',

@@ -9,7 +9,10 @@ export interface LaunchOptions {
   readonly name: string;
   /** The target's environment (the contract's variables for replicas). */
   readonly env: Readonly<Record<string, string>>;
-  /** 127.0.0.1 ports a replica must reach (Kafka, PostgreSQL or its proxy). */
+  /**
+   * Loopback ports a replica must reach (Kafka, PostgreSQL or its proxy); without them (servers
+   * on another host) a replica gets outbound network as a build does.
+   */
   readonly ports?: readonly number[];
 }
 

@@ -15,12 +15,17 @@ export interface TargetEnvironment {
   readonly DATABASE_URL: string;
 }
 
-/** The 127.0.0.1 ports of the brokers and the database a replica must reach. */
-export function endpointPorts(env: TargetEnvironment): number[] {
-  const ports = env.KAFKA_BROKERS.split(',').map((b) => Number(b.slice(b.lastIndexOf(':') + 1)));
-  const db = new URL(env.DATABASE_URL);
-  ports.push(Number(db.port || 5432));
-  return ports.filter((p) => Number.isInteger(p) && p > 0);
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The loopback ports of the brokers and the database a replica must reach; undefined when a
+ * server is elsewhere (external infrastructure on another host), where replicas need the network.
+ */
+export function endpointPorts(env: TargetEnvironment): number[] | undefined {
+  const addresses = env.KAFKA_BROKERS.split(',').map((b) => new URL(`kafka://${b.trim()}`));
+  addresses.push(new URL(env.DATABASE_URL));
+  if (addresses.some((a) => !LOOPBACK.has(a.hostname))) return undefined;
+  return addresses.map((a) => Number(a.port || (a.protocol === 'kafka:' ? 9092 : 5432)));
 }
 
 /** A failure of the target (not of the grader): every check fed by the scenario fails with it. */
@@ -91,7 +96,8 @@ export class ReplicaSet {
       // The target's own colour codes would only clutter its log file.
       NO_COLOR: '1',
     };
-    const launch = { launcher: this.launcher, argv: commandArgv(this.target.start), env, ports: endpointPorts(this.env), name: `${this.label}-${id}` };
+    const ports = endpointPorts(this.env);
+    const launch = { launcher: this.launcher, argv: commandArgv(this.target.start), env, name: `${this.label}-${id}`, ...(ports ? { ports } : {}) };
     const replica = new Replica(id, launch, join(this.logDir, `${id}.log`)).start();
     this.replicas.set(id, replica);
     return replica;

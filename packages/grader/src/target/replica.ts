@@ -23,7 +23,8 @@ export interface ReplicaLaunch {
   readonly launcher: ProcessLauncher;
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
-  readonly ports: readonly number[];
+  /** Loopback ports to reach; absent = the servers are elsewhere and need the network. */
+  readonly ports?: readonly number[];
   /** Names the replica's sandbox resources, e.g. `hot_sku-r2`. */
   readonly name: string;
 }
@@ -64,7 +65,7 @@ export class Replica {
     this.startedAt = Date.now();
     this.expectedExit = false;
     this.exitInfo = undefined;
-    const launched = launcher.launch(argv, { kind: 'replica', name: `${name}-${this.generation}`, env, ports });
+    const launched = launcher.launch(argv, { kind: 'replica', name: `${name}-${this.generation}`, env, ...(ports ? { ports } : {}) });
     this.process = launched;
     const { child } = launched;
     const onData = (chunk: Buffer): void => this.capture(chunk);
