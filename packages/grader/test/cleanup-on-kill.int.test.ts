@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/infra/ports.ts';
 import { KAFKA_VERSION } from '../src/infra/versions.ts';
 import { spawnGrader, type GraderProcess } from './helpers/grader-process.ts';
-import { eventually, processesWithEnvMarker } from './helpers/processes.ts';
+import { eventually, processesWithEnvMarker, sandboxedProcesses, sandboxLeftovers } from './helpers/processes.ts';
 import { tempDir } from './helpers/temp-dirs.ts';
 
 const started: GraderProcess[] = [];
@@ -21,10 +21,13 @@ function grader(args: string[], env?: NodeJS.ProcessEnv): GraderProcess {
 
 /** Nothing the grader spawned survives (java, postgres and its backends, initdb, the reaper), and its temp dirs are gone. */
 async function expectNothingLeft(g: GraderProcess): Promise<void> {
-  const clean = await eventually(() => processesWithEnvMarker(g.marker).length === 0, 15_000);
-  expect(clean ? [] : processesWithEnvMarker(g.marker)).toEqual([]);
+  const clean = await eventually(() => processesWithEnvMarker(g.marker).length === 0 && sandboxLeftovers(g.tmp).length === 0, 15_000);
+  expect(clean ? [] : [...processesWithEnvMarker(g.marker).map((p) => p.cmd), ...sandboxLeftovers(g.tmp)]).toEqual([]);
   expect(readdirSync(g.tmp).filter((n) => n.startsWith('grader-'))).toEqual([]);
 }
+
+/** Replicas run sandboxed, as a uid of their own and without the test's marker: found by command line. */
+const replicasRun = (): boolean => sandboxedProcesses().some((p) => p.cmd.includes('src/main.ts'));
 
 // Each case kills `grader infra up` at a different point of its boot.
 const killPoints: { name: string; when: RegExp; delayMs: number; signal: NodeJS.Signals }[] = [
@@ -67,8 +70,8 @@ describe('grader infra up leaves nothing behind', () => {
     const g = spawnGrader(['run', '--target', 'reference-fix', '--infra', 'local', '--only', 'race.hot_sku_restocks_conserved']);
     started.push(g);
     // Replicas are up once their scenario has produced its messages.
-    await eventually(() => processesWithEnvMarker(g.marker).some((p) => p.cmd.includes('src/main.ts')), 60_000);
-    expect(processesWithEnvMarker(g.marker).some((p) => p.cmd.includes('src/main.ts'))).toBe(true);
+    await eventually(replicasRun, 60_000);
+    expect(replicasRun()).toBe(true);
     g.child.kill('SIGKILL');
     await g.exited;
     await expectNothingLeft(g);
@@ -77,7 +80,7 @@ describe('grader infra up leaves nothing behind', () => {
   it('SIGINT of `grader run` while target replicas run stops everything and exits 130', async () => {
     const g = spawnGrader(['run', '--target', 'reference-fix', '--infra', 'local', '--only', 'race.hot_sku_restocks_conserved']);
     started.push(g);
-    await eventually(() => processesWithEnvMarker(g.marker).some((p) => p.cmd.includes('src/main.ts')), 60_000);
+    await eventually(replicasRun, 60_000);
     g.child.kill('SIGINT');
     expect((await g.exited).code).toBe(130);
     await expectNothingLeft(g);

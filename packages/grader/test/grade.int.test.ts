@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../src/checks/catalog.ts';
 import { spawnGrader } from './helpers/grader-process.ts';
-import { eventually, processesWithEnvMarker } from './helpers/processes.ts';
+import { eventually, processesWithEnvMarker, sandboxLeftovers } from './helpers/processes.ts';
 import { tempDir } from './helpers/temp-dirs.ts';
 
 interface Report {
@@ -27,7 +27,7 @@ describe('grader run (real Kafka, PostgreSQL and targets)', () => {
     expect(report.results).toHaveLength(CATALOG.length);
     expect(report.score.score).toBe(1);
     expect(code).toBe(0);
-    expect(await eventually(() => processesWithEnvMarker(marker).length === 0, 10_000)).toBe(true);
+    expect(await eventually(() => processesWithEnvMarker(marker).length === 0 && sandboxLeftovers().length === 0, 10_000), sandboxLeftovers().join(', ')).toBe(true);
   }, 240_000);
 
   it('the buggy service scores at most 0.25, and --min-score turns that into exit 1', async () => {

@@ -1,15 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '../src/checks/catalog.ts';
 import { gradeTarget } from '../src/engine/grade-target.ts';
 import { LocalInfra, type StartedLocalInfra } from '../src/infra/local-infra.ts';
 import { REPO_ROOT } from '../src/paths.ts';
-import { ownCgroupDirs } from '../src/sandbox/cgroup.ts';
 import { computeScore } from '../src/scoring/score.ts';
 import { loadWeights } from '../src/scoring/weights.ts';
 import { resolveTarget } from '../src/target/target-spec.ts';
-import { eventually } from './helpers/processes.ts';
+import { eventually, sandboxLeftovers } from './helpers/processes.ts';
 import { tempDir } from './helpers/temp-dirs.ts';
 
 const HOSTILE = join(REPO_ROOT, 'packages/grader/test/hostile');
@@ -20,27 +18,6 @@ const ONLY = CATALOG.filter((c) => c.scenario === 'oversell').map((c) => c.id);
 interface Graded {
   readonly score: number;
   readonly messages: string[];
-}
-
-/** What a sandbox could leave behind: processes of a sandbox uid, cgroups, mounts, disks. */
-function leftovers(): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-      if (uid >= 0x30000 && uid <= 0x3ffff && !/^State:\s+Z/m.test(status)) found.push(`process ${entry} of uid ${uid}`);
-    } catch {
-      // exited while we looked
-    }
-  }
-  for (const dir of Object.values(ownCgroupDirs() ?? {})) {
-    for (const name of readdirSync(dir)) if (name.startsWith('grader-')) found.push(`cgroup ${join(dir, name)}`);
-  }
-  if (readFileSync('/proc/self/mountinfo', 'utf8').includes('grader-sandbox')) found.push('a grader-sandbox mount');
-  for (const name of readdirSync('/tmp')) if (name.startsWith('grader-sandbox-')) found.push(`dir /tmp/${name}`);
-  return found;
 }
 
 describe('hostile targets (real sandbox, Kafka and PostgreSQL)', () => {
@@ -107,7 +84,7 @@ describe('hostile targets (real sandbox, Kafka and PostgreSQL)', () => {
         expect(message).toMatch(reason);
         expect(message).not.toMatch(/LEAKED/);
       }
-      expect(await eventually(() => leftovers().length === 0, 10_000), leftovers().join(', ')).toBe(true);
+      expect(await eventually(() => sandboxLeftovers().length === 0, 10_000), sandboxLeftovers().join(', ')).toBe(true);
       expect(await infra?.health()).toEqual([]);
       await referenceStillScoresOne();
     }, 240_000);

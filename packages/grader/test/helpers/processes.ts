@@ -1,4 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ownCgroupDirs } from '../../src/sandbox/cgroup.ts';
 
 /** Pids (other than ours) whose environment contains `marker`: everything a child spawned inherits it. */
 export function processesWithEnvMarker(marker: string): { pid: number; cmd: string }[] {
@@ -26,4 +29,32 @@ export async function eventually(check: () => boolean, timeoutMs: number, interv
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Live processes running as a sandbox's uid (the range sandbox.ts picks from), with their command lines. */
+export function sandboxedProcesses(): { pid: number; uid: number; cmd: string }[] {
+  const found: { pid: number; uid: number; cmd: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+      if (uid < 0x30000 || uid > 0x3ffff || /^State:\s+Z/m.test(status)) continue;
+      found.push({ pid: Number(entry), uid, cmd: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 160) });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/** What a sandbox could leave behind: processes of a sandbox uid, cgroups, mounts, disks under `tmp`. */
+export function sandboxLeftovers(tmp: string = tmpdir()): string[] {
+  const found = sandboxedProcesses().map((p) => `process ${p.pid} of uid ${p.uid} (${p.cmd})`);
+  for (const dir of Object.values(ownCgroupDirs() ?? {})) {
+    for (const name of readdirSync(dir)) if (name.startsWith('grader-')) found.push(`cgroup ${join(dir, name)}`);
+  }
+  if (readFileSync('/proc/self/mountinfo', 'utf8').includes('grader-sandbox')) found.push('a grader-sandbox mount');
+  for (const name of readdirSync(tmp)) if (name.startsWith('grader-sandbox-')) found.push(`dir ${join(tmp, name)}`);
+  return found;
 }
