@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { CATALOG_BY_ID } from '../checks/catalog.ts';
+import { LaunchFailure } from '../target/launcher.ts';
 import { TargetFailure } from '../target/replica-set.ts';
 import { CheckFailure, InfraFailure } from './check-failure.ts';
 import type { GradingContext } from './grading-context.ts';
@@ -70,6 +71,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): void {
  */
 function classify(error: unknown, scenario: string, targetStarted: boolean): Error {
   if (error instanceof TargetFailure || error instanceof CheckFailure) return new CheckFailure(error.message);
+  if (error instanceof LaunchFailure) return new InfraFailure(`scenario ${scenario}: ${error.message}`, { cause: error });
   const message = error instanceof Error ? error.message.replace(InfraFailure.PREFIX, '') : String(error);
   if (targetStarted) return new CheckFailure(`scenario ${scenario} broke while the target ran: ${message}`);
   if (error instanceof InfraFailure) return error;

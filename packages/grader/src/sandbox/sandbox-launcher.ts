@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statfsSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { LaunchedProcess, LaunchOptions, ProcessLauncher } from '../target/launcher.ts';
+import { LaunchFailure, type LaunchedProcess, type LaunchOptions, type ProcessLauncher } from '../target/launcher.ts';
 import { Cgroup } from './cgroup.ts';
 import { sandboxArgv, STATUS_FD, type SandboxSpec } from './sandbox-command.ts';
 
@@ -76,6 +76,15 @@ export function diskFull(spec: SandboxSpec): string | undefined {
   }
 }
 
+/** A limit of the whole submission (all its replicas and its build together) that was reached. */
+export function submissionLimitHit(spec: SandboxSpec): string | undefined {
+  const events = Cgroup.at(spec.cgroup).events();
+  const hits: string[] = [];
+  if (events.oomKills > 0) hits.push(`the submission's memory limit of ${spec.limits.totalMemoryMiB} MiB reached`);
+  if (events.pidsMaxHits > 0) hits.push(`the submission's process limit of ${spec.limits.totalPids} reached`);
+  return hits.length > 0 ? hits.join('; ') : undefined;
+}
+
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
 /**
@@ -117,8 +126,14 @@ export class SandboxLauncher implements ProcessLauncher {
         const exit = /"exit-code":\s*(\d+)/.exec(status);
         if (exit) reportedExit = Number(exit[1]);
       });
-      child.once('error', reject);
-      child.once('close', (code) => reject(new Error(`the sandbox did not start (exit code ${code}); see the log for bwrap's or pasta's message`)));
+      child.once('error', (error) => reject(new LaunchFailure(`could not spawn the sandbox: ${error.message}`)));
+      child.once('close', (code) => {
+        // Before bwrap reported the target's pid, only the sandbox's own set-up ran: its failure
+        // is the grader's, unless the submission's processes had used up its limits.
+        const hit = submissionLimitHit(spec);
+        const message = `the sandbox did not start (exit code ${code}${hit ? `; ${hit}` : ''}); see the log for bwrap's or pasta's message`;
+        reject(hit ? new Error(message) : new LaunchFailure(message));
+      });
     });
     started.catch(() => undefined);
     return {
@@ -160,6 +175,8 @@ export class SandboxLauncher implements ProcessLauncher {
         if (events.pidsMaxHits > 0) hits.push(`process limit of ${limits.pids} reached: ${events.pidsMaxHits} fork(s) refused`);
         const disk = diskFull(spec);
         if (disk) hits.push(disk);
+        const whole = submissionLimitHit(spec);
+        if (whole) hits.push(whole);
         return hits.length > 0 ? hits.join('; ') : undefined;
       },
       release() {

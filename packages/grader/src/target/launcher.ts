@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
+/**
+ * The launcher could not start a process, for a reason that is not the target's (a sandbox that
+ * fails to set up): the grader's own failure, never scored against the target.
+ */
+export class LaunchFailure extends Error {
+  override readonly name = 'LaunchFailure';
+}
+
 /** What a target process is for: builds reach package registries, replicas the run's servers. */
 export type ProcessKind = 'build' | 'replica';
 
@@ -28,7 +36,10 @@ export interface LaunchedProcess {
   exitStatus(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null };
   /** After exit: a limit the process ran into, e.g. "memory limit of 1024 MiB reached (OOM kill)". */
   limitHit(): string | undefined;
-  /** Resolves once the target itself runs (the sandbox is set up); rejects if that failed. */
+  /**
+   * Resolves once the target itself runs (the sandbox is set up); rejects if that failed, with a
+   * LaunchFailure unless the target's own limits explain it.
+   */
   readonly started: Promise<void>;
   /** Frees what the launch holds (its cgroup); the process must have exited. */
   release(): void;

@@ -110,8 +110,13 @@ export class ReplicaSet {
     return again;
   }
 
-  /** Exits the grader did not cause, as "r2 exited with code 1: <last lines>". */
+  /**
+   * Exits the grader did not cause, as "r2 exited with code 1: <last lines>". Throws the
+   * LaunchFailure of a replica the grader could not start: that is no crash of the target.
+   */
   crashes(): string[] {
+    const failed = this.all.find((r) => r.launchFailure);
+    if (failed?.launchFailure) throw failed.launchFailure;
     return this.all
       .filter((r) => (r.exit && !r.expectedExit) || r.flooded)
       .map((r) => {

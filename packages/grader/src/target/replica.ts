@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { LaunchedProcess, ProcessLauncher } from './launcher.ts';
+import { LaunchFailure, type LaunchedProcess, type ProcessLauncher } from './launcher.ts';
 
 /** A replica's output beyond this is dropped and the replica is killed as flooding. */
 export const MAX_REPLICA_LOG_BYTES = 20 * 1024 * 1024;
@@ -43,6 +43,8 @@ export class Replica {
   private exitPromise?: Promise<ReplicaExit>;
   /** Set when the replica printed more than MAX_REPLICA_LOG_BYTES and was killed for it. */
   flooded = false;
+  /** Set when the launcher failed to start the process for its own reasons (not the target's). */
+  launchFailure?: LaunchFailure;
   /** Set before the grader itself stops or kills the replica, so its exit is not a crash. */
   expectedExit = false;
   startedAt = 0;
@@ -71,7 +73,10 @@ export class Replica {
     const onData = (chunk: Buffer): void => this.capture(chunk);
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    launched.started.catch((error: Error) => this.capture(Buffer.from(`grader: could not start ${argv[0]}: ${error.message}\n`)));
+    launched.started.catch((error: Error) => {
+      if (error instanceof LaunchFailure) this.launchFailure = error;
+      this.capture(Buffer.from(`grader: could not start ${argv[0]}: ${error.message}\n`));
+    });
     this.exitPromise = new Promise((resolve) => {
       child.once('error', () => undefined);
       child.once('close', (code, signal) => {

@@ -1,0 +1,134 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sandbox, type StartedSandbox } from '../src/sandbox/sandbox.ts';
+import { SandboxLauncher } from '../src/sandbox/sandbox-launcher.ts';
+import { LaunchFailure, type LaunchedProcess } from '../src/target/launcher.ts';
+import { Replica } from '../src/target/replica.ts';
+import type { TargetSpec } from '../src/target/target-spec.ts';
+import { eventually, sandboxedProcesses, sandboxLeftovers } from './helpers/processes.ts';
+import { tempDir } from './helpers/temp-dirs.ts';
+
+/** Output and exit of a sandboxed command. */
+async function run(launched: LaunchedProcess): Promise<{ out: string; code: number | null; signal: NodeJS.Signals | null }> {
+  let out = '';
+  launched.child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  launched.child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => launched.child.once('close', (c, s) => resolve([c, s])));
+  const status = launched.exitStatus(code, signal);
+  launched.release();
+  return { out, ...status };
+}
+
+describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
+  let dir: string;
+  let target: TargetSpec;
+  let sandbox: StartedSandbox;
+  let launcher: SandboxLauncher;
+
+  beforeAll(() => {
+    dir = tempDir('grader-sandbox-target-');
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'original.txt'), 'untouched');
+    target = { name: 'probe', dir, start: { argv: ['true'] }, source: 'target.json' };
+    sandbox = new Sandbox({ target }).start();
+    launcher = sandbox.launcher;
+  });
+
+  afterAll(() => {
+    sandbox?.stop();
+  });
+
+  const launch = (script: string, ports: number[] = []): LaunchedProcess => launcher.launch(['sh', '-c', script], { kind: 'replica', name: 'probe', env: { SECRET_OF_THE_TEST: 'x' }, ports });
+
+  it('runs the target in its copy, as a uid of its own, seeing only its own processes', async () => {
+    const { out, code } = await run(launch('cat original.txt; echo; echo changed > original.txt; pwd; ls /proc | grep -c "^[0-9]"'));
+    const [content, cwd, processes] = out.split('\n');
+    expect(code).toBe(0);
+    expect(content).toBe('untouched');
+    expect(cwd).toBe(dir);
+    // sh, ls, grep and bwrap's init: nothing of the machine.
+    expect(Number(processes)).toBeLessThan(6);
+    expect(readFileSync(join(dir, 'original.txt'), 'utf8')).toBe('untouched');
+  });
+
+  it('passes the target only its own variables on a fixed base', async () => {
+    const { out } = await run(launch('env'));
+    expect(out).toMatch(/^SECRET_OF_THE_TEST=x$/m);
+    expect(out).toMatch(/^HOME=\/root$/m);
+    for (const name of Object.keys(process.env).filter((n) => /TOKEN|SECRET|GRADER|VITEST/.test(n))) expect(out).not.toMatch(new RegExp(`^${name}=`, 'm'));
+  });
+
+  it('delivers SIGTERM to the target, which may exit 0 on it', async () => {
+    const launched = launch('trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 0.1; done');
+    await launched.started;
+    const result = run(launched);
+    await eventually(() => sandboxedProcesses().some((p) => p.cmd.includes('sleep')), 5_000);
+    // On the host, the target runs as the submission's uid.
+    expect(sandboxedProcesses().filter((p) => p.cmd.includes('sleep')).map((p) => p.uid)).toContain(sandbox.spec.uid);
+    launched.signal('SIGTERM');
+    const { out, code, signal } = await result;
+    expect(out).toContain('got TERM');
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  });
+
+  it('reports a target killed by a signal as that signal', async () => {
+    const launched = launch('sleep 600');
+    await launched.started;
+    const result = run(launched);
+    await eventually(() => sandboxedProcesses().some((p) => p.cmd.includes('sleep 600')), 5_000);
+    launched.signal('SIGTERM');
+    expect((await result).signal).toBe('SIGTERM');
+  });
+
+  it('a replica that ignores SIGTERM and daemonises is killed whole after the grace period', async () => {
+    const replica = new Replica(
+      'r1',
+      { launcher, argv: ['sh', '-c', "trap '' TERM; setsid sh -c \"trap '' TERM; sleep 600\" & (sleep 600 &); while :; do sleep 0.1; done"], env: {}, name: 'immune', ports: [] },
+      join(tempDir('grader-sandbox-log-'), 'r1.log'),
+    ).start();
+    await eventually(() => sandboxedProcesses().filter((p) => p.cmd.includes('sleep 600')).length >= 2, 5_000);
+    const stop = await replica.stop(1_000);
+    expect(stop.graceful).toBe(false);
+    await replica.close();
+    expect(await eventually(() => sandboxedProcesses().length === 0, 5_000), sandboxedProcesses().map((p) => p.cmd).join(', ')).toBe(true);
+  });
+
+  it('forwards only the given loopback ports of the host', async () => {
+    const servers = await Promise.all([0, 1].map(() => new Promise<Server>((resolve) => {
+      const server = createServer((socket) => socket.end('hello'));
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })));
+    const [allowed, other] = servers.map((s) => (s.address() as AddressInfo).port) as [number, number];
+    try {
+      const probe = `for (const p of [${allowed}, ${other}]) await new Promise((r) => { const s = require('net').connect(p, '127.0.0.1'); s.on('data', () => { console.log('open', p); s.destroy(); r(); }); s.on('error', () => { console.log('closed', p); r(); }); });`;
+      const { out } = await run(launcher.launch(['node', '-e', `(async () => { ${probe} })()`], { kind: 'replica', name: 'ports', env: {}, ports: [allowed] }));
+      expect(out).toContain(`open ${allowed}`);
+      expect(out).toContain(`closed ${other}`);
+    } finally {
+      for (const server of servers) server.close();
+    }
+  });
+
+  it('a sandbox that cannot be set up is the grader\'s failure (LaunchFailure), not the target\'s', async () => {
+    const broken = new SandboxLauncher({ ...sandbox.spec, tools: { ...sandbox.spec.tools, bwrap: '/nonexistent/bwrap' } });
+    const launched = broken.launch(['true'], { kind: 'replica', name: 'broken', env: {}, ports: [] });
+    await expect(launched.started).rejects.toBeInstanceOf(LaunchFailure);
+    await run(launched);
+  });
+
+  it('stop() removes the disk, the cgroups and every process', async () => {
+    const other = new Sandbox({ target }).start();
+    const launched = other.launcher.launch(['sleep', '600'], { kind: 'replica', name: 'left', env: {}, ports: [] });
+    await launched.started;
+    other.stop();
+    expect(existsSync(other.spec.root)).toBe(false);
+    expect(await eventually(() => sandboxedProcesses().every((p) => p.uid !== other.spec.uid), 5_000)).toBe(true);
+  });
+
+  it('nothing is left once the sandbox stops', async () => {
+    sandbox.stop();
+    expect(await eventually(() => sandboxLeftovers().length === 0, 5_000), sandboxLeftovers().join(', ')).toBe(true);
+  });
+});
