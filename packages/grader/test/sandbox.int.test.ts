@@ -28,7 +28,7 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
   let launcher: SandboxLauncher;
 
   beforeAll(() => {
-    dir = tempDir('grader-sandbox-target-');
+    dir = tempDir('grader-sbx-test-target-');
     chmodSync(dir, 0o755);
     writeFileSync(join(dir, 'original.txt'), 'untouched');
     target = { name: 'probe', dir, start: { argv: ['true'] }, source: 'target.json' };
@@ -86,7 +86,7 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
     const replica = new Replica(
       'r1',
       { launcher, argv: ['sh', '-c', "trap '' TERM; setsid sh -c \"trap '' TERM; sleep 600\" & (sleep 600 &); while :; do sleep 0.1; done"], env: {}, name: 'immune', ports: [] },
-      join(tempDir('grader-sandbox-log-'), 'r1.log'),
+      join(tempDir('grader-sbx-test-log-'), 'r1.log'),
     ).start();
     await eventually(() => sandboxedProcesses().filter((p) => p.cmd.includes('sleep 600')).length >= 2, 5_000);
     const stop = await replica.stop(1_000);
@@ -114,8 +114,9 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
   it('a sandbox that cannot be set up is the grader\'s failure (LaunchFailure), not the target\'s', async () => {
     const broken = new SandboxLauncher({ ...sandbox.spec, tools: { ...sandbox.spec.tools, bwrap: '/nonexistent/bwrap' } });
     const launched = broken.launch(['true'], { kind: 'replica', name: 'broken', env: {}, ports: [] });
+    const result = run(launched);
     await expect(launched.started).rejects.toBeInstanceOf(LaunchFailure);
-    await run(launched);
+    expect((await result).out).toMatch(/execvp: No such file or directory/);
   });
 
   it('stop() removes the disk, the cgroups and every process', async () => {

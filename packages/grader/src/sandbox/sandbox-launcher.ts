@@ -117,6 +117,18 @@ export class SandboxLauncher implements ProcessLauncher {
     });
     let reportedExit: number | undefined;
     let released = false;
+    const killAll = (): void => {
+      for (const pid of [...cgroup.pids(), ...(child.pid ? [child.pid] : [])]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    };
+    // Once pasta has exited the sandbox is over; a helper pasta leaves behind when its set-up
+    // fails would otherwise hold the output pipes open, and 'close' would never come.
+    child.once('exit', killAll);
     const started = new Promise<void>((resolve, reject) => {
       let status = '';
       const statusPipe = child.stdio[STATUS_FD] as Readable | undefined;
@@ -142,13 +154,7 @@ export class SandboxLauncher implements ProcessLauncher {
       signal(signal) {
         if (released) return;
         if (signal === 'SIGKILL') {
-          for (const pid of [...cgroup.pids(), ...(child.pid ? [child.pid] : [])]) {
-            try {
-              process.kill(pid, 'SIGKILL');
-            } catch {
-              // Already gone.
-            }
-          }
+          killAll();
           return;
         }
         if (child.pid === undefined) return;
