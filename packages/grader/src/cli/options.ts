@@ -65,10 +65,15 @@ export const optionTable = {
     describe: 'contain the target (own uid, namespaces, cgroup limits, only the run\'s servers); --no-sandbox runs it as the grader\'s user, for debugging only',
     group: 'Sandbox:',
   },
-  'sandbox-memory': { type: 'number', default: 2048, describe: 'MiB of memory per replica or build (the kernel kills beyond it)', group: 'Sandbox:' },
-  'sandbox-disk': { type: 'number', default: 1024, describe: 'MiB the target may write (its copy, home and /tmp together)', group: 'Sandbox:' },
+  'sandbox-memory': { type: 'number', default: DEFAULT_LIMITS.memoryMiB, describe: 'MiB of memory per replica or build (the kernel kills beyond it)', group: 'Sandbox:' },
+  'sandbox-disk': { type: 'number', default: DEFAULT_LIMITS.diskMiB, describe: 'MiB the target may write (its copy, home and /tmp together)', group: 'Sandbox:' },
   'build-timeout': { type: 'number', default: 300, describe: 'seconds the target\'s build may take (it is killed beyond and every check fails)', group: 'Sandbox:' },
-  'sandbox-cpus': { type: 'number', default: 1.5, describe: 'CPUs\' worth of time all of the target\'s processes may use together', group: 'Sandbox:' },
+  'sandbox-cpus': {
+    type: 'number',
+    default: DEFAULT_LIMITS.cpus,
+    describe: 'CPUs\' worth of time all of the target\'s processes may use together (default: the cores but a quarter)',
+    group: 'Sandbox:',
+  },
 } as const satisfies Record<string, Options>;
 
 export type OptionName = keyof typeof optionTable;
@@ -152,7 +157,7 @@ export function sandboxChoice(args: SandboxArgs): { sandbox: boolean; limits: Sa
       memoryMiB,
       totalMemoryMiB: Math.max(DEFAULT_LIMITS.totalMemoryMiB, memoryMiB * 3),
       diskMiB: Math.round(positive('sandbox-disk', args['sandbox-disk'], '1024')),
-      cpus: positive('sandbox-cpus', args['sandbox-cpus'], '1.5'),
+      cpus: positive('sandbox-cpus', args['sandbox-cpus'], '1.75'),
     },
   };
 }

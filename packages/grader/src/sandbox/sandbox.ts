@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, dirname, join, parse } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import type { InfraLogger } from '../infra/infra.ts';
 import { silentLogger } from '../infra/infra.ts';
-import { startReaper } from '../infra/session/reaper.ts';
+import { ensureReaper } from '../infra/session/reaper.ts';
 import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
 import type { TargetSpec } from '../target/target-spec.ts';
 import { Cgroup } from './cgroup.ts';
@@ -18,11 +18,13 @@ const MiB = 1024 * 1024;
 
 /** Defaults sized for a 2-core, 24 GiB machine grading one submission at a time. */
 export const DEFAULT_LIMITS: SandboxLimits = {
+  // Every core but a quarter of one: the grader and the servers keep some time for themselves
+  // when a target spins (1.75 on 2 cores; 1.5 throttled the reference fix for 2 s of a grade).
   memoryMiB: 2048,
   totalMemoryMiB: 6144,
   pids: 512,
   totalPids: 2048,
-  cpus: 1.5,
+  cpus: Math.max(1, availableParallelism() - 0.25),
   // Below the memory limit: the disk is a tmpfs whose pages count as the writer's memory, so a
   // full disk (ENOSPC) comes before the OOM killer.
   diskMiB: 1024,
@@ -108,7 +110,7 @@ export class Sandbox {
     const limits = this.options.limits ?? DEFAULT_LIMITS;
     const tools = ensureSandboxTools(logger);
     const session = (this.options.registry ?? new SessionRegistry()).create('sandbox');
-    startReaper(session.path);
+    ensureReaper(session.path);
     try {
       const uid = pickUid();
       const root = join(tmpdir(), `grader-sandbox-${session.id}`);

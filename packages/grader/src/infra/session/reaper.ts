@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,6 +12,7 @@ const REAPER_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'reaper-main.t
  * as soon as the session file is removed by a normal stop.
  */
 export function startReaper(sessionPath: string, ownerPid: number = process.pid): number | undefined {
+  watching.set(`${dirname(dirname(sessionPath))}:${ownerPid}`, sessionPath);
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const child = spawn(process.execPath, ['--import', tsx, REAPER_MAIN, sessionPath, String(ownerPid)], {
     detached: true,
@@ -18,4 +20,19 @@ export function startReaper(sessionPath: string, ownerPid: number = process.pid)
   });
   child.unref();
   return child.pid;
+}
+
+/** Per registry dir and owner: the session file the running reaper watches. */
+const watching = new Map<string, string>();
+
+/**
+ * A reaper cleans every session of its owner, so one per owner is enough: starts one only if no
+ * reaper this process started is still watching (it exits once its session file is gone).
+ */
+export function ensureReaper(sessionPath: string, ownerPid: number = process.pid): void {
+  const key = `${dirname(dirname(sessionPath))}:${ownerPid}`;
+  const watched = watching.get(key);
+  if (watched && existsSync(watched)) return;
+  startReaper(sessionPath, ownerPid);
+  watching.set(key, sessionPath);
 }
