@@ -85,8 +85,9 @@ describe('hostile targets (real sandbox, Kafka and PostgreSQL)', () => {
         expect(message).not.toMatch(/LEAKED/);
       }
       expect(await eventually(() => sandboxLeftovers().length === 0, 10_000), sandboxLeftovers().join(', ')).toBe(true);
-      expect(await infra?.health()).toEqual([]);
+      // A server the target broke is restarted before the next target starts.
       await referenceStillScoresOne();
+      expect(await infra?.health()).toEqual([]);
     }, 240_000);
   }
 

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +127,22 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
     other.stop();
     expect(existsSync(other.spec.root)).toBe(false);
     expect(await eventually(() => sandboxedProcesses().every((p) => p.uid !== other.spec.uid), 5_000)).toBe(true);
+  });
+
+  it('a submission that cannot be copied in (too big for the disk, a FIFO) is its own failure, not the grader\'s', () => {
+    const big = tempDir('grader-sbx-test-big-');
+    chmodSync(big, 0o755);
+    // Sparse on the host, 1100 MiB of zeros once copied: more than the 1024 MiB disk.
+    writeFileSync(join(big, 'big.bin'), '');
+    truncateSync(join(big, 'big.bin'), 1100 * 1024 * 1024);
+    const tooBig = new Sandbox({ target: { ...target, dir: big } }).start();
+    tooBig.stop();
+    expect(tooBig.copyFailure).toBe("the target directory does not fit the sandbox's disk of 1024 MiB");
+    const odd = tempDir('grader-sbx-test-fifo-');
+    execFileSync('mkfifo', [join(odd, 'pipe')]);
+    const withFifo = new Sandbox({ target: { ...target, dir: odd } }).start();
+    withFifo.stop();
+    expect(withFifo.copyFailure).toMatch(/^the target directory could not be copied into the sandbox: .*FIFO/);
   });
 
   it('nothing is left once the sandbox stops', async () => {

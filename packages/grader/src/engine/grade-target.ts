@@ -65,8 +65,9 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
   try {
     const containment: Containment = sandbox ? { sandboxed: true, description: sandbox.describe() } : { sandboxed: false, description: NOT_CONTAINED };
     const launcher = sandbox?.launcher ?? new DirectLauncher(target.dir);
-    const build = await buildTarget(target, launcher, join(runDir, 'build.log'), options.buildTimeoutMs);
-    const buildFailure = build.ok ? undefined : `target build failed: ${build.reason}`;
+    const setupFailure = sandbox?.copyFailure ? `target not set up: ${sandbox.copyFailure}` : undefined;
+    const build = setupFailure ? undefined : await buildTarget(target, launcher, join(runDir, 'build.log'), options.buildTimeoutMs);
+    const buildFailure = setupFailure ?? (build?.ok === false ? `target build failed: ${build.reason}` : undefined);
     const results: CheckResult[] = [];
     for (let run = 0; run < repeat; run++) {
       onRun?.(run);
@@ -91,10 +92,10 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
       const damage = await infra.health();
       if (damage.length > 0) {
         // Healthy when the run began, broken at its end: the target's doing, scored as its failure.
+        // The next run (or target) finds it broken and restarts it before it starts.
         const reason = `the shared infrastructure broke while the target ran (${damage.join('; ')})`;
         options.logger?.warn(`${target.name}: ${reason}; its failed checks are scored with that reason`);
         results.push(...outcome.results.map((r) => (r.status === 'failed' ? { ...r, message: `${reason}: ${stripInfraPrefix(r.message ?? '')}` } : r)));
-        await infra.recover();
         continue;
       }
       if (outcome.infraFailures.length > 0) {

@@ -77,6 +77,22 @@ export function readOnlyPathsFor(target: TargetSpec, path = process.env.PATH ?? 
   return sorted.filter((p) => !sorted.some((q) => q !== p && p.startsWith(`${q}/`)));
 }
 
+/**
+ * Copies the target into the sandbox's disk. What goes wrong here is the submission's doing (too
+ * big for the disk, a socket or device among its files): returned as a reason, not thrown.
+ */
+function copyTarget(from: string, to: string, diskMiB: number): string | undefined {
+  try {
+    cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+    return undefined;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ENOSPC') return `the target directory does not fit the sandbox's disk of ${diskMiB} MiB`;
+    if (code?.startsWith('ERR_FS_CP_') || code === 'EACCES' || code === 'ELOOP') return `the target directory could not be copied into the sandbox: ${message}`;
+    throw error;
+  }
+}
+
 function pickUid(): number {
   const taken = new Set(
     readFileSync('/etc/passwd', 'utf8')
@@ -118,7 +134,7 @@ export class Sandbox {
       session.trackDir(root);
       execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${limits.diskMiB}m,mode=0700,uid=${uid},gid=${uid},nosuid,nodev`, 'grader-sandbox', root], { stdio: 'pipe' });
       session.trackMount(root);
-      cpSync(target.dir, join(root, 'target'), { recursive: true, verbatimSymlinks: true });
+      const copyFailure = copyTarget(target.dir, join(root, 'target'), limits.diskMiB);
       mkdirSync(join(root, 'home'));
       mkdirSync(join(root, 'tmp'));
       execFileSync('chown', ['-R', '-h', `${uid}:${uid}`, root], { stdio: 'pipe' });
@@ -129,7 +145,7 @@ export class Sandbox {
       });
       session.trackCgroup(cgroup.dirs);
       const spec: SandboxSpec = { tools, uid, root, targetDir: target.dir, cgroup: cgroup.dirs, limits, readOnly: readOnlyPathsFor(target) };
-      return new StartedSandbox(spec, session);
+      return new StartedSandbox(spec, session, copyFailure);
     } catch (error) {
       session.closeSync();
       if (error instanceof GraderError) throw error;
@@ -146,6 +162,8 @@ export class StartedSandbox implements Disposable {
   constructor(
     readonly spec: SandboxSpec,
     private readonly session: Session,
+    /** Why the target's files could not be copied in (the target's failure), if they could not. */
+    readonly copyFailure?: string,
   ) {}
 
   get launcher(): SandboxLauncher {
