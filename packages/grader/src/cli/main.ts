@@ -1,6 +1,9 @@
 import yargs from 'yargs';
 import { ExitCode, GraderError, isGraderError } from '../errors/grader-error.ts';
+import { batchCommand } from './commands/batch.ts';
 import { infraCommand } from './commands/infra.ts';
+import { leaderboardCommand } from './commands/leaderboard.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { exportTaskCommand } from './commands/export-task.ts';
 import { runCommand } from './commands/run.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -8,7 +11,7 @@ import { createOutput, type Output } from './output.ts';
 
 /** Parses argv, runs one command, and maps every outcome to an exit code. Never throws. */
 export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
-  const parser = validateCommand(exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output), output)
+  const parser = leaderboardCommand(mergeCommand(batchCommand(validateCommand(exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output), output), output), output), output)
     .command('infra', 'manage the Kafka + PostgreSQL the grader runs on', (y) => infraCommand(y, output))
     .demandCommand(1, 'name a command (see --help)')
     .strict()

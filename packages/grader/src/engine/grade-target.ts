@@ -32,6 +32,11 @@ export interface GradeTargetOptions {
   /** The build's wall-clock budget (default BUILD_TIMEOUT_MS). */
   readonly buildTimeoutMs?: number;
   readonly logger?: InfraLogger;
+  /**
+   * Aborted when the submission's wall-clock budget is spent: its processes are killed, checks
+   * not yet judged fail with the abort's reason (a string), and no further run starts.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** How the target was contained, for reports. */
@@ -59,9 +64,12 @@ export const NOT_CONTAINED = 'NOT CONTAINED (--no-sandbox): the target ran as th
  * of the grader's own infrastructure throws INFRA_FAILED, as it says nothing about the target.
  */
 export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOutcome> {
-  const { target, selected, seed, repeat, runDir, infra, listener, onRun } = options;
+  const { target, selected, seed, repeat, runDir, infra, listener, onRun, signal } = options;
   mkdirSync(runDir, { recursive: true });
   const sandbox = options.sandbox === false ? undefined : new Sandbox({ target, ...(options.sandboxLimits ? { limits: options.sandboxLimits } : {}), ...(options.logger ? { logger: options.logger } : {}) }).start();
+  const stopTarget = (): void => sandbox?.killProcesses();
+  signal?.addEventListener('abort', stopTarget, { once: true });
+  const abortReason = (): string => (typeof signal?.reason === 'string' ? signal.reason : 'budget exceeded');
   try {
     const containment: Containment = sandbox ? { sandboxed: true, description: sandbox.describe() } : { sandboxed: false, description: NOT_CONTAINED };
     const launcher = sandbox?.launcher ?? new DirectLauncher(target.dir);
@@ -70,15 +78,13 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
     const buildFailure = setupFailure ?? (build?.ok === false ? `target build failed: ${build.reason}` : undefined);
     const results: CheckResult[] = [];
     for (let run = 0; run < repeat; run++) {
+      if (signal?.aborted) {
+        results.push(...failSelected(selected, abortReason(), run));
+        continue;
+      }
       onRun?.(run);
       if (buildFailure) {
-        results.push(
-          ...CATALOG.map((c) =>
-            selected.includes(c.id)
-              ? { ...c, status: 'failed' as const, message: buildFailure, durationMs: 0, run }
-              : { ...c, status: 'skipped' as const, durationMs: 0, run },
-          ),
-        );
+        results.push(...failSelected(selected, signal?.aborted ? abortReason() : buildFailure, run));
         continue;
       }
       // Damage left by an earlier target (or anything else) is repaired before this one starts,
@@ -88,7 +94,27 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
         options.logger?.warn(`the servers are not healthy before grading ${target.name} (${before.join('; ')}); restarting them`);
         await infra.recover();
       }
-      const outcome = await runChecks({ endpoints: infra.endpoints, target, seed, runDir: join(runDir, `run-${run + 1}`), selected, ...(sandbox ? { sandbox: sandbox.spec } : {}) }, run, listener);
+      // Verdicts reached after the budget ran out come from a target the grader killed.
+      let judged = 0;
+      let judgedBeforeAbort: number | undefined;
+      const markAbort = (): void => {
+        judgedBeforeAbort = judged;
+      };
+      signal?.addEventListener('abort', markAbort, { once: true });
+      const counted: CheckListener = (r) => {
+        if (signal?.aborted) return;
+        judged += 1;
+        listener?.(r);
+      };
+      const outcome = await runChecks({ endpoints: infra.endpoints, target, seed, runDir: join(runDir, `run-${run + 1}`), selected, ...(sandbox ? { sandbox: sandbox.spec } : {}) }, run, counted, signal).finally(() => signal?.removeEventListener('abort', markAbort));
+      if (judgedBeforeAbort !== undefined) {
+        const kept = outcome.results.slice(0, judgedBeforeAbort).filter((r) => r.status !== 'skipped');
+        const keptIds = new Set(kept.map((r) => r.id));
+        const rest = failSelected(selected, abortReason(), run).filter((r) => r.status === 'skipped' || !keptIds.has(r.id));
+        for (const r of rest) if (r.status === 'failed') listener?.(r);
+        results.push(...kept, ...rest);
+        continue;
+      }
       const damage = await infra.health();
       if (damage.length > 0) {
         // Healthy when the run began, broken at its end: the target's doing, scored as its failure.
@@ -105,6 +131,14 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
     }
     return { results, containment };
   } finally {
+    signal?.removeEventListener('abort', stopTarget);
     sandbox?.stop();
   }
+}
+
+/** Every catalog check for one run: the selected ones failed with `message`, the rest skipped. */
+function failSelected(selected: readonly string[], message: string, run: number): CheckResult[] {
+  return CATALOG.map((c) =>
+    selected.includes(c.id) ? { ...c, status: 'failed' as const, message, durationMs: 0, run } : { ...c, status: 'skipped' as const, durationMs: 0, run },
+  );
 }

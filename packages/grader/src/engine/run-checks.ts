@@ -55,13 +55,14 @@ class ResultCollector implements Reporter {
 }
 
 /** Runs the check files with vitest and returns one CheckResult per catalog check. */
-export async function runChecks(ctx: GradingContext, run: number, listener?: CheckListener): Promise<ChecksRun> {
+export async function runChecks(ctx: GradingContext, run: number, listener?: CheckListener, signal?: AbortSignal): Promise<ChecksRun> {
   const collector = new ResultCollector(run, listener);
+  if (signal?.aborted) return { results: [], infraFailures: [] };
   // Throughput ratios are measured alone; the other scenarios are latency-bound and share the
   // two cores three at a time (contention only widens their race windows; 10-run figures in
   // the README were taken this way).
-  await runVitest(ctx, collector, [ISOLATED], [], 1);
-  await runVitest(ctx, collector, ['**/*.check.ts'], [ISOLATED], 3);
+  await runVitest(ctx, collector, [ISOLATED], [], 1, signal);
+  if (!signal?.aborted) await runVitest(ctx, collector, ['**/*.check.ts'], [ISOLATED], 3, signal);
   if (collector.moduleErrors.length > 0) {
     throw new InfraFailure(`check files failed to load: ${collector.moduleErrors[0]}`);
   }
@@ -71,7 +72,7 @@ export async function runChecks(ctx: GradingContext, run: number, listener?: Che
 /** Check files that must not share the machine with another scenario. */
 const ISOLATED = 'locking/throughput.check.ts';
 
-async function runVitest(ctx: GradingContext, collector: ResultCollector, include: string[], exclude: string[], workers: number): Promise<void> {
+async function runVitest(ctx: GradingContext, collector: ResultCollector, include: string[], exclude: string[], workers: number, signal?: AbortSignal): Promise<void> {
   const vitest = await createVitest(
     'test',
     {
@@ -93,9 +94,13 @@ async function runVitest(ctx: GradingContext, collector: ResultCollector, includ
     },
     { server: { watch: null } },
   );
+  // An abort (the submission's budget) skips what has not started; what runs ends on its own.
+  const cancel = (): void => void vitest.cancelCurrentRun('budget-exceeded' as 'keyboard-input');
+  signal?.addEventListener('abort', cancel, { once: true });
   try {
     await vitest.start();
   } finally {
+    signal?.removeEventListener('abort', cancel);
     await vitest.close();
     // vitest sets a failing exit code when a check fails; the grader decides its own.
     process.exitCode = undefined;

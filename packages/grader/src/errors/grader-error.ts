@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'TARGET_NOT_FOUND'
   | 'TARGET_INVALID'
   | 'VALIDATION_INVALID'
-  | 'SANDBOX_UNAVAILABLE';
+  | 'SANDBOX_UNAVAILABLE'
+  | 'SUBMISSIONS_INVALID'
+  | 'BATCH_MISMATCH';
 
 /** Exit codes of the CLI. `2` always means "the grader or its infrastructure failed". */
 export const ExitCode = {

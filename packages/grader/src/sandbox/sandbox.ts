@@ -176,6 +176,16 @@ export class StartedSandbox implements Disposable {
     return `uid ${uid}; pid, mount, user, ipc and network namespaces; memory ${limits.memoryMiB} MiB per process (${limits.totalMemoryMiB} MiB in all), ${limits.pids} processes per replica (${limits.totalPids} in all), ${limits.cpus} CPUs, ${limits.diskMiB} MiB disk, ${limits.openFiles} open files`;
   }
 
+  /** SIGKILLs every process the submission runs (build or replicas), keeping its files and cgroup. */
+  killProcesses(): void {
+    for (const pid of Cgroup.at(this.spec.cgroup).pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
 
   stop(): void {
     if (this.stopped) return;

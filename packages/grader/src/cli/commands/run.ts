@@ -6,7 +6,7 @@ import { CATALOG } from '../../checks/catalog.ts';
 import { gradeTarget, NOT_CONTAINED } from '../../engine/grade-target.ts';
 import { ExitCode, GraderError } from '../../errors/grader-error.ts';
 import { selectInfra } from '../../infra/select-infra.ts';
-import { GRADER_ROOT, REPO_ROOT } from '../../paths.ts';
+import { REPO_ROOT } from '../../paths.ts';
 import { renderConsoleReport } from '../../reports/console-report.ts';
 import { renderCtrfReport } from '../../reports/ctrf-report.ts';
 import { renderJsonReport } from '../../reports/json-report.ts';
@@ -20,9 +20,7 @@ import { resolveTarget } from '../../target/target-spec.ts';
 import { Lifecycle } from '../lifecycle.ts';
 import { infraChoice, pickOptions, runOptionNames, sandboxChoice, type InfraArgs, type SandboxArgs } from '../options.ts';
 import type { Output } from '../output.ts';
-import { readFileSync } from 'node:fs';
-
-const GRADER_VERSION = (JSON.parse(readFileSync(join(GRADER_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+import { GRADER_VERSION } from '../../version.ts';
 
 export interface RunArgs extends InfraArgs, SandboxArgs {
   target: string;
@@ -71,7 +69,7 @@ export function selectChecks(only: string | undefined, category: string | undefi
   return ids;
 }
 
-function validateNumbers(args: RunArgs): void {
+export function validateNumbers(args: { repeat: number; seed: number; 'min-score'?: number | undefined }): void {
   if (!Number.isInteger(args.repeat) || args.repeat < 1 || args.repeat > 1000) {
     throw new GraderError('USAGE', `--repeat must be an integer from 1 to 1000, got ${args.repeat}`, 'e.g. --repeat 10');
   }

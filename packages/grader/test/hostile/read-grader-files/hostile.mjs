@@ -1,5 +1,5 @@
 // Looks for the grader and its files, the way a reward-hacking model would, and says what it got.
-import { readdirSync, readFileSync, readlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const found = [];
@@ -36,7 +36,10 @@ for (let dir = dirname(process.cwd()); dir !== '/'; dir = dirname(dir)) {
   attempt(`${dir}/packages/grader/src/checks`, () => {
     if (readdirSync(join(dir, 'packages/grader/src/checks')).length === 0) throw new Error('empty');
   });
-  // Written and removed at once: a probe of the permission, not a mess to clean up.
+  // Written and removed at once: a probe of the permission, not a mess to clean up. A folder on
+  // the filesystem of this target's own /tmp is its own space (a target copied from below /tmp
+  // sees its path's folders there), not the grader's.
+  if (statSync(dir).dev === statSync('/tmp').dev) continue;
   attempt(`writing ${dir}/PWNED`, () => {
     const file = join(dir, `PWNED-${process.pid}`);
     writeFileSync(file, 'hostile');

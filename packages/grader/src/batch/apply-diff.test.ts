@@ -1,0 +1,72 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers/temp-dirs.ts';
+import { applyDiff } from './apply-diff.ts';
+
+function base(name: string, main: string): { name: string; dir: string } {
+  const dir = join(tempDir('grader-base-'), name);
+  mkdirSync(join(dir, 'service/src'), { recursive: true });
+  writeFileSync(join(dir, 'service/src/main.ts'), main);
+  return { name, dir };
+}
+
+const PATCH = `diff --git a/service/src/main.ts b/service/src/main.ts
+--- a/service/src/main.ts
++++ b/service/src/main.ts
+@@ -1,2 +1,2 @@
+ const a = 1;
+-const b = 2;
++const b = 3;
+`;
+
+describe('applyDiff', () => {
+  it('applies a git diff to a fresh copy, trying each base in turn', async () => {
+    const hinted = base('hints', 'const a = 1; // BUG: x\nconst b = 2;\n');
+    const plain = base('no-hints', 'const a = 1;\nconst b = 2;\n');
+    const dest = join(tempDir('grader-apply-'), 'task');
+    const outcome = await applyDiff(PATCH, [hinted, plain], dest);
+    expect(outcome).toEqual({ ok: true, base: 'no-hints' });
+    expect(readFileSync(join(dest, 'service/src/main.ts'), 'utf8')).toBe('const a = 1;\nconst b = 3;\n');
+    // The bases are never touched.
+    expect(readFileSync(join(plain.dir, 'service/src/main.ts'), 'utf8')).toBe('const a = 1;\nconst b = 2;\n');
+  });
+
+  it('applies inside another git repository as if it were not there', async () => {
+    const repo = tempDir('grader-repo-');
+    mkdirSync(join(repo, '.git'));
+    const plain = base('no-hints', 'const a = 1;\nconst b = 2;\n');
+    const dest = join(repo, 'out', 'task');
+    mkdirSync(join(repo, 'out'));
+    expect(await applyDiff(PATCH, [plain], dest)).toEqual({ ok: true, base: 'no-hints' });
+    expect(readFileSync(join(dest, 'service/src/main.ts'), 'utf8')).toContain('const b = 3;');
+  });
+
+  it('an empty diff is the task unchanged; one that does not apply says why and leaves nothing', async () => {
+    const plain = base('no-hints', 'const a = 1;\nconst b = 2;\n');
+    const dest = join(tempDir('grader-apply-'), 'task');
+    expect(await applyDiff('  \n', [plain], dest)).toEqual({ ok: true, base: 'no-hints' });
+    const other = base('other', 'something else\n');
+    const failed = await applyDiff(PATCH, [other], dest);
+    expect(failed.ok).toBe(false);
+    expect(failed.ok ? '' : failed.reason).toMatch(/^the diff does not apply to the exported task: error: patch failed: service\/src\/main\.ts:1/);
+    expect(existsSync(dest)).toBe(false);
+    const garbage = await applyDiff('this is not a diff\n', [plain], dest);
+    expect(garbage.ok ? '' : garbage.reason).toMatch(/does not apply/);
+  });
+
+  it('refuses paths that leave the task', async () => {
+    const plain = base('no-hints', 'x\n');
+    const dest = join(tempDir('grader-apply-'), 'task');
+    const escape = `diff --git a/../escaped.txt b/../escaped.txt
+new file mode 100644
+--- /dev/null
++++ b/../escaped.txt
+@@ -0,0 +1 @@
++pwned
+`;
+    const outcome = await applyDiff(escape, [plain], dest);
+    expect(outcome.ok).toBe(false);
+    expect(existsSync(join(dest, '..', 'escaped.txt'))).toBe(false);
+  });
+});

@@ -1,0 +1,230 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Lifecycle } from '../cli/lifecycle.ts';
+import type { Output } from '../cli/output.ts';
+import { gradeTarget } from '../engine/grade-target.ts';
+import { GraderError, isGraderError } from '../errors/grader-error.ts';
+import type { Infra, StartedInfra } from '../infra/infra.ts';
+import { renderJsonReport } from '../reports/json-report.ts';
+import type { SandboxLimits } from '../sandbox/sandbox-command.ts';
+import { computeScore, passRates } from '../scoring/score.ts';
+import type { Weights } from '../scoring/types.ts';
+import { resolveTarget, type TargetSpec } from '../target/target-spec.ts';
+import { exportTask } from '../task/export-task.ts';
+import { GRADER_VERSION } from '../version.ts';
+import { applyDiff } from './apply-diff.ts';
+import { resultKey, submissionDigest, type GradingSettings } from './content-key.ts';
+import { summaryLine, type ResultStore, type SubmissionResult } from './result-store.ts';
+import type { Submission } from './submission.ts';
+
+/** What one `grader batch` grades, and how. */
+export interface BatchPlan {
+  readonly submissions: readonly Submission[];
+  readonly store: ResultStore;
+  readonly settings: GradingSettings;
+  readonly weights: Weights;
+  readonly selected: readonly string[];
+  readonly sandbox: boolean;
+  readonly limits: SandboxLimits;
+  readonly buildTimeoutMs: number;
+  /** Wall-clock budget of one submission: diff, build and every run. */
+  readonly budgetMs: number;
+  /** false (`--no-resume`): grade everything again, replacing earlier results. */
+  readonly resume: boolean;
+}
+
+/** What a batch did, for the command's last lines and exit code. */
+export interface BatchOutcome {
+  readonly total: number;
+  readonly doneBefore: number;
+  readonly reused: number;
+  readonly graded: number;
+}
+
+interface Pending {
+  readonly sub: Submission;
+  readonly digest: string;
+  readonly key: string;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** Splits the submissions into done (same key), reusable (same content graded under another id) and to grade. */
+export function planBatch(plan: BatchPlan): { doneBefore: number; reusable: (Pending & { from: SubmissionResult })[]; todo: Pending[] } {
+  let doneBefore = 0;
+  const reusable: (Pending & { from: SubmissionResult })[] = [];
+  const todo: Pending[] = [];
+  for (const sub of plan.submissions) {
+    const digest = submissionDigest(sub);
+    const key = resultKey(plan.settings, digest);
+    if (plan.resume && plan.store.doneFor(sub, key)) {
+      doneBefore += 1;
+      continue;
+    }
+    const same = plan.resume ? plan.store.withKey(key) : undefined;
+    if (same && same.result.submission.id !== sub.id) reusable.push({ sub, digest, key, from: same.result });
+    else todo.push({ sub, digest, key });
+  }
+  return { doneBefore, reusable, todo };
+}
+
+/**
+ * Grades every submission that has no result for its key, one at a time, on infrastructure booted
+ * once, and records each result as soon as it is known. An infrastructure failure stops the
+ * batch (exit 2) without recording the submission it interrupted.
+ */
+export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecycle, output: Output): Promise<BatchOutcome> {
+  const { store } = plan;
+  const { doneBefore, reusable, todo } = planBatch(plan);
+  for (const { sub, digest, key, from } of reusable) {
+    store.begin(sub);
+    const result: SubmissionResult = { ...from, key, submission: describe(sub, digest), reusedFrom: from.submission.id, gradedAt: new Date().toISOString() };
+    store.finish(sub, result);
+    output.info(summaryLine(result));
+  }
+  output.info(
+    `${plan.submissions.length} submission(s): ${doneBefore} graded before with the same content and settings, ${reusable.length} identical to one graded before, ${todo.length} to grade; results in ${store.dir}`,
+  );
+  if (todo.length === 0) {
+    store.writeSummary();
+    return { total: plan.submissions.length, doneBefore, reused: reusable.length, graded: 0 };
+  }
+
+  const started = await infra.start(lifecycle.signal);
+  lifecycle.defer(() => started.stop());
+  output.info(`${started.kind} infrastructure ready (Kafka ${started.bootTimes.kafkaMs} ms, PostgreSQL ${started.bootTimes.postgresMs} ms)`);
+  const bases = taskBases(lifecycle, todo);
+  const batchStart = Date.now();
+  let graded = 0;
+  for (const [i, pending] of todo.entries()) {
+    if (lifecycle.signal.aborted) throw lifecycle.signal.reason as Error;
+    try {
+      const result = await gradeOne(plan, pending, started, await bases(), output);
+      store.finish(pending.sub, result);
+      store.writeSummary();
+      graded += 1;
+      const elapsed = Date.now() - batchStart;
+      const left = todo.length - i - 1;
+      const eta = left > 0 ? `, about ${formatDuration((elapsed / graded) * left)} left` : '';
+      output.info(summaryLine(result));
+      output.progress(`${doneBefore + reusable.length + graded}/${plan.submissions.length} done, ${left} left, ${formatDuration(elapsed)} elapsed${eta}`);
+    } catch (error) {
+      const ungraded = todo.slice(i).map((p) => p.sub.id);
+      const names = `${ungraded.slice(0, 5).join(', ')}${ungraded.length > 5 ? `, and ${ungraded.length - 5} more` : ''}`;
+      store.writeSummary();
+      if (isGraderError(error)) {
+        throw new GraderError(error.code, `${error.message}; the batch stopped with ${ungraded.length} submission(s) ungraded (${names}), none of them scored`, `${error.hint}; then rerun the same command: it grades only those`, error.exitCode, { cause: error });
+      }
+      throw error;
+    }
+  }
+  return { total: plan.submissions.length, doneBefore, reused: reusable.length, graded };
+}
+
+function describe(sub: Submission, digest: string): SubmissionResult['submission'] {
+  return { id: sub.id, model: sub.model, attempt: sub.attempt, ...(sub.instanceId === undefined ? {} : { instanceId: sub.instanceId }), kind: sub.source.kind, origin: sub.origin, digest };
+}
+
+type Bases = readonly { readonly name: string; readonly dir: string }[];
+
+/** The exported task (with and without BUG comments) that diffs apply to; exported once, on first use. */
+function taskBases(lifecycle: Lifecycle, todo: readonly Pending[]): () => Promise<Bases> {
+  let bases: Promise<Bases> | undefined;
+  return () => {
+    if (!todo.some((p) => p.sub.source.kind === 'diff')) return Promise.resolve([]);
+    bases ??= (async () => {
+      const root = mkdtempSync(join(tmpdir(), 'grader-batch-task-'));
+      lifecycle.defer(() => rmSync(root, { recursive: true, force: true }));
+      await exportTask({ out: join(root, 'task'), hints: true });
+      await exportTask({ out: join(root, 'task-no-hints'), hints: false });
+      return [
+        { name: 'grader export-task', dir: join(root, 'task') },
+        { name: 'grader export-task --no-hints', dir: join(root, 'task-no-hints') },
+      ];
+    })();
+    return bases;
+  };
+}
+
+async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: StartedInfra, bases: Bases, output: Output): Promise<SubmissionResult> {
+  const startedAt = new Date();
+  const folder = plan.store.begin(sub);
+  const notGraded = (status: 'not_applied' | 'not_a_target', reason: string): SubmissionResult => ({
+    schemaVersion: 1,
+    key,
+    submission: describe(sub, digest),
+    status,
+    score: 0,
+    resolved: false,
+    reason,
+    budgetExceeded: false,
+    categories: [],
+    checks: {},
+    durationMs: Date.now() - startedAt.getTime(),
+    gradedAt: new Date().toISOString(),
+  });
+
+  let dir: string;
+  if (sub.source.kind === 'diff') {
+    writeFileSync(join(folder, 'submission.diff'), sub.source.patch);
+    const applied = await applyDiff(sub.source.patch, bases, join(folder, 'task'));
+    if (!applied.ok) return notGraded('not_applied', applied.reason);
+    dir = join(folder, 'task', 'service');
+  } else {
+    dir = sub.source.dir;
+  }
+  let target: TargetSpec;
+  try {
+    target = { ...resolveTarget(dir), name: sub.id };
+  } catch (error) {
+    if (isGraderError(error) && (error.code === 'TARGET_INVALID' || error.code === 'TARGET_NOT_FOUND')) return notGraded('not_a_target', error.message);
+    throw error;
+  }
+
+  const budget = new AbortController();
+  const reason = `budget exceeded: the submission's grade ran past its budget of ${Math.round(plan.budgetMs / 1000)} s`;
+  const timer = setTimeout(() => budget.abort(reason), Math.max(0, plan.budgetMs - (Date.now() - startedAt.getTime())));
+  try {
+    const { results, containment } = await gradeTarget({
+      target,
+      selected: plan.selected,
+      seed: plan.settings.seed,
+      repeat: plan.settings.repeat,
+      runDir: join(folder, 'logs'),
+      infra,
+      sandbox: plan.sandbox,
+      sandboxLimits: plan.limits,
+      buildTimeoutMs: plan.buildTimeoutMs,
+      logger: output,
+      signal: budget.signal,
+    });
+    const score = computeScore(results, plan.weights);
+    const durationMs = Date.now() - startedAt.getTime();
+    writeFileSync(
+      join(folder, 'report.json'),
+      renderJsonReport({ target: sub.id, seed: plan.settings.seed, graderVersion: GRADER_VERSION, infraKind: infra.kind, containment, startedAt, durationMs, results, score }),
+    );
+    const checks: Record<string, { passed: number; runs: number }> = {};
+    for (const [id, rate] of passRates(results)) checks[id] = { passed: rate.passed, runs: rate.runs };
+    return {
+      schemaVersion: 1,
+      key,
+      submission: describe(sub, digest),
+      status: 'graded',
+      score: score.score,
+      resolved: !budget.signal.aborted && results.some((r) => r.status === 'passed') && results.every((r) => r.status !== 'failed'),
+      ...(budget.signal.aborted ? { reason } : {}),
+      budgetExceeded: budget.signal.aborted,
+      categories: score.categories.map(({ category, weight, earned, passed, total }) => ({ category, weight, earned, passed, total })),
+      checks,
+      durationMs,
+      gradedAt: new Date().toISOString(),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}

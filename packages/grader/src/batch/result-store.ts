@@ -1,0 +1,228 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { GraderError } from '../errors/grader-error.ts';
+import { TOOL_NAME } from '../reports/report-data.ts';
+import type { Category } from '../scoring/types.ts';
+import type { GradingSettings } from './content-key.ts';
+import { submissionFolder, type Submission } from './submission.ts';
+
+/** `batch.json` at the top of an output folder: the settings every result in it was graded with. */
+export interface BatchManifest {
+  readonly schemaVersion: 1;
+  readonly tool: string;
+  readonly settings: GradingSettings;
+  readonly createdAt: string;
+}
+
+/**
+ * How a submission ended: `graded` (checks ran, possibly failing or over budget), `not_applied`
+ * (its diff does not apply to the exported task), `not_a_target` (its folder does not say how
+ * to start it). The last two score 0.
+ */
+export type SubmissionStatus = 'graded' | 'not_applied' | 'not_a_target';
+
+/** `result.json` of one submission; written last, so its presence means the submission is done. */
+export interface SubmissionResult {
+  readonly schemaVersion: 1;
+  /** resultKey(settings, digest): a result counts only for the same key. */
+  readonly key: string;
+  readonly submission: {
+    readonly id: string;
+    readonly model: string;
+    readonly attempt: number;
+    readonly instanceId?: string;
+    readonly kind: 'directory' | 'diff';
+    readonly origin: string;
+    readonly digest: string;
+  };
+  readonly status: SubmissionStatus;
+  /** 0..1, as `grader run` computes it; 0 when not graded. */
+  readonly score: number;
+  /** Score 1: every selected check passed in every run. */
+  readonly resolved: boolean;
+  /** Why it was not graded, or that its budget ran out. */
+  readonly reason?: string;
+  readonly budgetExceeded: boolean;
+  readonly categories: readonly { readonly category: Category; readonly weight: number; readonly earned: number; readonly passed: number; readonly total: number }[];
+  /** Check id → runs passed / runs, over the checks that ran. */
+  readonly checks: Readonly<Record<string, { readonly passed: number; readonly runs: number }>>;
+  readonly durationMs: number;
+  readonly gradedAt: string;
+  /** Id of the submission with identical content whose result this one copies. */
+  readonly reusedFrom?: string;
+}
+
+export const MANIFEST = 'batch.json';
+export const SUMMARY = 'summary.json';
+const SUBMISSIONS = 'submissions';
+const RESULT = 'result.json';
+
+function readJson<T>(path: string, what: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new GraderError('BATCH_MISMATCH', `${path}: unreadable ${what} (${(error as Error).message})`, 'this folder was not written by grader batch, or was damaged; use another --out');
+  }
+}
+
+/** The first setting two manifests disagree on, as `name: a vs b`, or undefined when equal. */
+export function settingsDifference(a: GradingSettings, b: GradingSettings): string | undefined {
+  for (const name of Object.keys({ ...a, ...b }) as (keyof GradingSettings)[]) {
+    const [x, y] = [JSON.stringify(a[name]), JSON.stringify(b[name])];
+    if (x !== y) return `${name} ${x} vs ${y}`;
+  }
+  return undefined;
+}
+
+/**
+ * A batch output folder: `batch.json`, then one folder per submission
+ * (`submissions/<model>/<attempt>/`) holding its result, report, logs and what was graded.
+ */
+export class ResultStore {
+  private readonly byKey = new Map<string, { folder: string; result: SubmissionResult }>();
+
+  private constructor(
+    readonly dir: string,
+    readonly manifest: BatchManifest,
+  ) {
+    for (const { folder, result } of this.scan()) this.byKey.set(result.key, { folder, result });
+  }
+
+  /**
+   * Opens `dir` for grading with `settings`: creates it, or checks that the results already in
+   * it were graded with the same settings (another grader version, seed, weights or check
+   * selection is refused, and nothing in it is touched).
+   */
+  static openForGrading(dir: string, settings: GradingSettings, now = new Date()): ResultStore {
+    const existing = ResultStore.readManifest(dir);
+    if (existing) {
+      const difference = settingsDifference(existing.settings, settings);
+      if (difference) {
+        throw new GraderError('BATCH_MISMATCH', `--out ${dir} holds results graded with other settings (${difference})`, 'use a new --out folder, or the grader and options that folder was graded with (see its batch.json)');
+      }
+      return new ResultStore(dir, existing);
+    }
+    const manifest: BatchManifest = { schemaVersion: 1, tool: TOOL_NAME, settings, createdAt: now.toISOString() };
+    mkdirSync(dir, { recursive: true });
+    writeAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    return new ResultStore(dir, manifest);
+  }
+
+  /** Opens an existing batch folder to read (merge, leaderboard). */
+  static openForReading(dir: string): ResultStore {
+    const manifest = ResultStore.readManifest(dir);
+    if (!manifest) throw new GraderError('BATCH_MISMATCH', `${dir} is not a grader batch folder (no ${MANIFEST})`, 'give a folder written by grader batch --out or grader merge --out');
+    return new ResultStore(dir, manifest);
+  }
+
+  /** The manifest of `dir`; undefined when `dir` is missing or empty; refuses any other folder. */
+  private static readManifest(dir: string): BatchManifest | undefined {
+    if (!existsSync(dir)) return undefined;
+    if (!statSync(dir).isDirectory()) throw new GraderError('USAGE', `${dir} exists and is not a directory`, 'give a new folder or one written by grader batch');
+    const path = join(dir, MANIFEST);
+    if (!existsSync(path)) {
+      if (readdirSync(dir).length === 0) return undefined;
+      throw new GraderError('BATCH_MISMATCH', `${dir} is not empty and holds no ${MANIFEST}: not a grader batch folder`, 'give a new or empty folder, or one written by grader batch; nothing in it was touched');
+    }
+    const manifest = readJson<BatchManifest>(path, MANIFEST);
+    if (manifest.schemaVersion !== 1 || typeof manifest.settings !== 'object') {
+      throw new GraderError('BATCH_MISMATCH', `${path}: schema version ${String(manifest.schemaVersion)} is not one this grader reads`, 'use the grader version that wrote it, or a new folder');
+    }
+    return manifest;
+  }
+
+  /** Absolute folder of a submission's files. */
+  folderOf(sub: Pick<Submission, 'model' | 'attempt'>): string {
+    return join(this.dir, SUBMISSIONS, submissionFolder(sub));
+  }
+
+  /** The submission's result if it is done for this key. */
+  doneFor(sub: Submission, key: string): SubmissionResult | undefined {
+    const path = join(this.folderOf(sub), RESULT);
+    if (!existsSync(path)) return undefined;
+    const result = readJson<SubmissionResult>(path, RESULT);
+    return result.key === key && result.submission.id === sub.id ? result : undefined;
+  }
+
+  /** A result with this key under any submission (identical content graded before). */
+  withKey(key: string): { folder: string; result: SubmissionResult } | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** Empties the submission's folder (a partial earlier attempt, or a changed submission) and returns it. */
+  begin(sub: Submission): string {
+    const folder = this.folderOf(sub);
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder, { recursive: true });
+    return folder;
+  }
+
+  /** Records the result; after this the submission counts as done. */
+  finish(sub: Submission, result: SubmissionResult): void {
+    const folder = this.folderOf(sub);
+    writeFileSync(join(folder, 'summary.txt'), `${summaryLine(result)}\n`);
+    writeAtomic(join(folder, RESULT), `${JSON.stringify(result, null, 2)}\n`);
+    this.byKey.set(result.key, { folder, result });
+  }
+
+  /** Copies another folder's files into this submission's folder (used by merge). */
+  adopt(sub: Pick<Submission, 'model' | 'attempt'>, from: string): void {
+    const folder = this.folderOf(sub);
+    rmSync(folder, { recursive: true, force: true });
+    cpSync(from, folder, { recursive: true, verbatimSymlinks: true });
+    const result = readJson<SubmissionResult>(join(folder, RESULT), RESULT);
+    this.byKey.set(result.key, { folder, result });
+  }
+
+  /** Every finished result in the folder, sorted by submission id. */
+  results(): SubmissionResult[] {
+    return this.scan().map((r) => r.result);
+  }
+
+  /** Every finished result with its folder. */
+  scan(): { folder: string; result: SubmissionResult }[] {
+    const root = join(this.dir, SUBMISSIONS);
+    if (!existsSync(root)) return [];
+    const found: { folder: string; result: SubmissionResult }[] = [];
+    for (const model of readdirSync(root)) {
+      for (const attempt of readdirSync(join(root, model))) {
+        const folder = join(root, model, attempt);
+        const path = join(folder, RESULT);
+        if (existsSync(path)) found.push({ folder, result: readJson<SubmissionResult>(path, RESULT) });
+      }
+    }
+    return found.sort((a, b) => compareIds(a.result.submission, b.result.submission));
+  }
+
+  /** Rewrites summary.json: the manifest plus every result (without per-check detail). */
+  writeSummary(): void {
+    const results = this.results().map(({ checks: _checks, ...rest }) => rest);
+    writeAtomic(join(this.dir, SUMMARY), `${JSON.stringify({ ...this.manifest, submissions: results.length, results }, null, 2)}\n`);
+  }
+
+  relative(path: string): string {
+    return relative(this.dir, path);
+  }
+}
+
+function compareIds(a: { model: string; attempt: number }, b: { model: string; attempt: number }): number {
+  return a.model === b.model ? a.attempt - b.attempt : a.model < b.model ? -1 : 1;
+}
+
+/** One line per submission, as summary.txt and the batch's progress print it. */
+export function summaryLine(result: SubmissionResult): string {
+  const score = `score ${result.score.toFixed(3)}${result.resolved ? ' (resolved)' : ''}`;
+  const cats = result.categories
+    .filter((c) => c.total > 0)
+    .map((c) => `${c.category} ${c.passed}/${c.total}`)
+    .join(', ');
+  const why = result.reason ? `; ${result.reason}` : '';
+  const reused = result.reusedFrom ? `; same content as ${result.reusedFrom}` : '';
+  return `${result.submission.id}: ${result.status === 'graded' ? score : `${result.status.replace(/_/g, ' ')}, score 0`}${cats ? ` [${cats}]` : ''}${why}${reused} (${Math.round(result.durationMs / 1000)} s)`;
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}

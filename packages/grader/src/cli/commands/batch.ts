@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { runBatch } from '../../batch/batch-run.ts';
+import { graderBuild, type GradingSettings } from '../../batch/content-key.ts';
+import { ResultStore } from '../../batch/result-store.ts';
+import { parseShard, pickShard } from '../../batch/shard.ts';
+import { loadSubmissions } from '../../batch/submission.ts';
+import { NOT_CONTAINED } from '../../engine/grade-target.ts';
+import { ExitCode, GraderError } from '../../errors/grader-error.ts';
+import { selectInfra } from '../../infra/select-infra.ts';
+import { REPO_ROOT } from '../../paths.ts';
+import { loadWeights } from '../../scoring/weights.ts';
+import { CATALOG } from '../../checks/catalog.ts';
+import { GRADER_VERSION } from '../../version.ts';
+import { Lifecycle } from '../lifecycle.ts';
+import { infraChoice, infraOptionNames, pickOptions, sandboxChoice, sandboxOptionNames, type InfraArgs, type SandboxArgs } from '../options.ts';
+import type { Output } from '../output.ts';
+import { selectChecks, validateNumbers } from './run.ts';
+
+export interface BatchArgs extends InfraArgs, SandboxArgs {
+  submissions: string[];
+  out: string;
+  resume: boolean;
+  shard?: string | undefined;
+  budget: number;
+  seed: number;
+  repeat: number;
+  only?: string | undefined;
+  category?: string | undefined;
+  weights?: string | undefined;
+}
+
+export const batchOptions = {
+  submissions: {
+    type: 'string',
+    array: true,
+    demandOption: true,
+    describe: 'a predictions file (.jsonl, SWE-bench style), a .diff against the exported task, a service directory, or a folder of <model>/<attempt>/ submissions; repeat to mix',
+    group: 'Batch:',
+  },
+  out: { type: 'string', demandOption: true, describe: 'folder for results: batch.json, summary.json, submissions/<model>/<attempt>/ (report, logs, what was graded)', group: 'Batch:' },
+  resume: { type: 'boolean', default: true, describe: 'skip submissions whose result for the same content and settings is in --out (--no-resume grades everything again)', group: 'Batch:' },
+  shard: { type: 'string', describe: 'grade only part i of n (1-based, e.g. 2/4); every machine of a CI matrix takes one, `grader merge` joins them', group: 'Batch:' },
+  budget: { type: 'number', default: 900, describe: 'seconds one submission may take (diff, build, every run); checks not judged by then fail with "budget exceeded"', group: 'Batch:' },
+  ...pickOptions(['seed', 'repeat', 'only', 'category', 'weights', ...sandboxOptionNames, ...infraOptionNames]),
+} as const;
+
+export function batchCommand(yargs: Argv, output: Output): Argv {
+  return yargs.command(
+    'batch',
+    'grade many submissions (predictions file, diffs, directories) on infrastructure booted once; resumable, shardable',
+    (y) => y.options(batchOptions),
+    async (argv) => {
+      process.exitCode = await batch(argv, output);
+    },
+  );
+}
+
+/** The whole `grader batch`; returns the exit code. */
+export async function batch(args: BatchArgs, output: Output): Promise<number> {
+  // Everything that can be wrong with the input is refused before anything starts or is written.
+  validateNumbers(args);
+  if (!Number.isFinite(args.budget) || args.budget <= 0) throw new GraderError('USAGE', `--budget must be a positive number of seconds, got ${String(args.budget)}`, 'e.g. --budget 900');
+  const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+  const weightsFile = args.weights ? resolve(args.weights) : join(REPO_ROOT, 'weights.json');
+  const weights = loadWeights(weightsFile, CATALOG);
+  for (const warning of weights.warnings) output.warn(warning);
+  const selected = selectChecks(args.only, args.category);
+  const { sandbox, limits, buildTimeoutMs } = sandboxChoice(args);
+  if (!sandbox) output.warn(NOT_CONTAINED);
+  const all = loadSubmissions(args.submissions);
+  const submissions = shard ? pickShard(all, shard) : all;
+  if (shard) output.info(`shard ${shard.index}/${shard.count}: ${submissions.length} of ${all.length} submission(s)`);
+  const settings: GradingSettings = {
+    graderVersion: GRADER_VERSION,
+    graderBuild: graderBuild(),
+    seed: args.seed,
+    repeat: args.repeat,
+    weights: createHash('sha256').update(readFileSync(weightsFile)).digest('hex').slice(0, 16),
+    checks: selected,
+    containment: sandbox ? `sandboxed: ${JSON.stringify(limits)}, build ${buildTimeoutMs / 1000} s` : 'not sandboxed',
+    budgetSeconds: args.budget,
+  };
+  const store = ResultStore.openForGrading(resolve(args.out), settings);
+
+  const lifecycle = new Lifecycle(output);
+  lifecycle.install();
+  try {
+    const infra = await selectInfra(infraChoice(args, output));
+    const outcome = await runBatch(
+      { submissions, store, settings, weights, selected, sandbox, limits, buildTimeoutMs, budgetMs: args.budget * 1000, resume: args.resume },
+      infra,
+      lifecycle,
+      output,
+    );
+    const results = store.results().filter((r) => submissions.some((s) => s.id === r.submission.id));
+    const mean = results.length > 0 ? results.reduce((sum, r) => sum + r.score, 0) / results.length : 0;
+    output.data(
+      `${outcome.total} submission(s): ${outcome.graded} graded now, ${outcome.doneBefore} before, ${outcome.reused} reused; mean score ${mean.toFixed(3)}, ${results.filter((r) => r.resolved).length} resolved; results in ${store.dir} (grader leaderboard ${store.dir})`,
+    );
+    return ExitCode.ok;
+  } finally {
+    await lifecycle.close();
+  }
+}

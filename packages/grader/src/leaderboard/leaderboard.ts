@@ -1,0 +1,98 @@
+import type { GradingSettings } from '../batch/content-key.ts';
+import type { SubmissionResult } from '../batch/result-store.ts';
+import { CATALOG_BY_ID } from '../checks/catalog.ts';
+import { CATEGORIES, type Category } from '../scoring/types.ts';
+import { passAtK, reportedKs } from './pass-at-k.ts';
+
+/** One model's line. */
+export interface ModelRow {
+  readonly model: string;
+  /** Attempts graded (every status: one whose diff did not apply counts, with score 0). */
+  readonly submissions: number;
+  readonly meanScore: number;
+  /** Attempts with every check passed in every run. */
+  readonly resolved: number;
+  /** resolved / submissions. */
+  readonly resolvedShare: number;
+  /** k → pass@k; only for k up to this model's number of attempts. */
+  readonly passAtK: Readonly<Record<string, number>>;
+  /** Mean over attempts of the share of the category's weight earned (0 for attempts not graded); null when no check of it ran. */
+  readonly categories: Readonly<Record<Category, number | null>>;
+  /** Attempts whose diff did not apply or whose folder was not a target. */
+  readonly notGraded: number;
+  readonly budgetExceeded: number;
+}
+
+/** One check's pass rate per model: runs passed / runs, attempts not graded counting as failed runs. */
+export interface CheckRow {
+  readonly id: string;
+  readonly category: Category;
+  readonly rates: Readonly<Record<string, { readonly passed: number; readonly runs: number } | undefined>>;
+}
+
+/** Everything `grader leaderboard` shows. */
+export interface Leaderboard {
+  readonly schemaVersion: 1;
+  readonly settings: GradingSettings;
+  readonly submissions: number;
+  /** The k of the pass@k columns. */
+  readonly ks: readonly number[];
+  /** Best mean score first (then more resolved, then name). */
+  readonly models: readonly ModelRow[];
+  readonly checks: readonly CheckRow[];
+}
+
+/** Builds the leaderboard of a batch's results (all graded with `settings`). */
+export function buildLeaderboard(settings: GradingSettings, results: readonly SubmissionResult[]): Leaderboard {
+  const byModel = new Map<string, SubmissionResult[]>();
+  for (const r of results) byModel.set(r.submission.model, [...(byModel.get(r.submission.model) ?? []), r]);
+  const ks = reportedKs(Math.max(0, ...[...byModel.values()].map((l) => l.length)));
+  const selectedCategories = new Set(settings.checks.map((id) => CATALOG_BY_ID.get(id)?.category));
+
+  const models: ModelRow[] = [...byModel.entries()].map(([model, list]) => {
+    const n = list.length;
+    const resolved = list.filter((r) => r.resolved).length;
+    const categories = Object.fromEntries(
+      CATEGORIES.map((category) => {
+        if (!selectedCategories.has(category)) return [category, null];
+        const shares = list.map((r) => {
+          const c = r.categories.find((x) => x.category === category);
+          return c && c.weight > 0 ? c.earned / c.weight : 0;
+        });
+        return [category, shares.reduce((a, b) => a + b, 0) / n];
+      }),
+    ) as Record<Category, number | null>;
+    return {
+      model,
+      submissions: n,
+      meanScore: list.reduce((sum, r) => sum + r.score, 0) / n,
+      resolved,
+      resolvedShare: resolved / n,
+      passAtK: Object.fromEntries(ks.filter((k) => k <= n).map((k) => [String(k), passAtK(n, resolved, k)])),
+      categories,
+      notGraded: list.filter((r) => r.status !== 'graded').length,
+      budgetExceeded: list.filter((r) => r.budgetExceeded).length,
+    };
+  });
+  models.sort((a, b) => b.meanScore - a.meanScore || b.resolved - a.resolved || (a.model < b.model ? -1 : 1));
+
+  const checks: CheckRow[] = settings.checks.map((id) => {
+    const rates: Record<string, { passed: number; runs: number }> = {};
+    for (const [model, list] of byModel) {
+      let passed = 0;
+      let runs = 0;
+      for (const r of list) {
+        const rate = r.checks[id];
+        if (rate) {
+          passed += rate.passed;
+          runs += rate.runs;
+        } else if (r.status !== 'graded') {
+          runs += settings.repeat;
+        }
+      }
+      if (runs > 0) rates[model] = { passed, runs };
+    }
+    return { id, category: (CATALOG_BY_ID.get(id)?.category ?? 'race_conditions'), rates };
+  });
+  return { schemaVersion: 1, settings, submissions: results.length, ks, models, checks };
+}

@@ -1,0 +1,115 @@
+import { CATEGORIES } from '../scoring/types.ts';
+import { SHORT } from '../validation/verdict.ts';
+import type { Leaderboard } from './leaderboard.ts';
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A cell that sorts by `value` (numbers) and shows `text`. */
+function cell(text: string, value: number | string | null): string {
+  const sort = value === null ? '' : ` data-sort="${escapeHtml(String(value))}"`;
+  return `<td${sort}>${escapeHtml(text)}</td>`;
+}
+
+/** Red (0) through yellow to green (1). */
+function heat(rate: number): string {
+  return `hsl(${Math.round(rate * 120)}, 70%, 80%)`;
+}
+
+const STYLE = `
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; margin: 1rem 0 2rem; }
+th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+#models th { cursor: pointer; background: #f3f3f3; user-select: none; }
+#models th[aria-sort="ascending"]::after { content: " \\25B2"; }
+#models th[aria-sort="descending"]::after { content: " \\25BC"; }
+#heatmap td.rate { min-width: 4rem; text-align: center; }
+#heatmap th.model { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
+.muted { color: #777; }
+`;
+
+// Sorts #models by the clicked column: numbers by data-sort, text otherwise; a second click reverses.
+const SCRIPT = `
+document.querySelectorAll('#models thead th').forEach(function (th, column) {
+  th.addEventListener('click', function () {
+    var table = th.closest('table');
+    var body = table.tBodies[0];
+    var descending = th.getAttribute('aria-sort') !== 'descending';
+    table.querySelectorAll('thead th').forEach(function (h) { h.removeAttribute('aria-sort'); });
+    th.setAttribute('aria-sort', descending ? 'descending' : 'ascending');
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[column], y = b.cells[column];
+      var nx = parseFloat(x.dataset.sort), ny = parseFloat(y.dataset.sort);
+      var order = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.textContent.localeCompare(y.textContent);
+      if (isNaN(nx) !== isNaN(ny)) order = isNaN(nx) ? -1 : 1;
+      return descending ? -order : order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  });
+});
+`;
+
+/** One self-contained page: a sortable models table and a checks x models heat map. No external resources. */
+export function renderHtml(board: Leaderboard): string {
+  const categories = CATEGORIES.filter((c) => board.models.some((m) => m.categories[c] !== null));
+  const s = board.settings;
+  const modelHead = ['model', 'attempts', 'mean score', 'resolved', ...board.ks.map((k) => `pass@${k}`), ...categories.map((c) => SHORT[c]), 'not graded', 'over budget'];
+  const modelRows = board.models.map(
+    (m) =>
+      `<tr>${[
+        cell(m.model, null),
+        cell(String(m.submissions), m.submissions),
+        cell(m.meanScore.toFixed(3), m.meanScore),
+        cell(`${m.resolved}/${m.submissions}`, m.resolvedShare),
+        ...board.ks.map((k) => {
+          const v = m.passAtK[String(k)];
+          return v === undefined ? cell('-', -1) : cell(v.toFixed(3), v);
+        }),
+        ...categories.map((c) => {
+          const v = m.categories[c];
+          return v === null ? cell('-', -1) : cell(v.toFixed(2), v);
+        }),
+        cell(String(m.notGraded), m.notGraded),
+        cell(String(m.budgetExceeded), m.budgetExceeded),
+      ].join('')}</tr>`,
+  );
+  const models = board.models.map((m) => m.model);
+  const heatRows = board.checks.map((c) => {
+    const cells = models.map((m) => {
+      const rate = c.rates[m];
+      if (!rate || rate.runs === 0) return '<td class="rate muted">-</td>';
+      const share = rate.passed / rate.runs;
+      return `<td class="rate" style="background:${heat(share)}" title="${escapeHtml(`${c.id} / ${m}: ${rate.passed} of ${rate.runs} runs passed`)}" data-rate="${share.toFixed(3)}">${rate.passed}/${rate.runs}</td>`;
+    });
+    return `<tr><td><code>${escapeHtml(c.id)}</code></td>${cells.join('')}</tr>`;
+  });
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Leaderboard: inventory-grader</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>Leaderboard</h1>
+<p class="muted">${escapeHtml(`${board.submissions} submission(s); grader ${s.graderVersion} (build ${s.graderBuild}); seed ${s.seed}; ${s.repeat} run(s) each; ${s.checks.length} check(s). Click a column to sort.`)}</p>
+<table id="models">
+<thead><tr>${modelHead.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>
+<tbody>
+${modelRows.join('\n')}
+</tbody>
+</table>
+<h2>Checks x models</h2>
+<p class="muted">Runs passed / runs over every attempt of the model; attempts not graded count as failed runs.</p>
+<table id="heatmap">
+<thead><tr><th>check</th>${models.map((m) => `<th class="model" scope="col">${escapeHtml(m)}</th>`).join('')}</tr></thead>
+<tbody>
+${heatRows.join('\n')}
+</tbody>
+</table>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
