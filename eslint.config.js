@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.grader/**', '**/fixtures/**/node_modules/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.grader/**', '**/fixtures/**/node_modules/**', 'examples/submissions/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,9 +1,10 @@
 // `pnpm bench`: speed and memory figures for the README (never asserted in tests).
-// BENCH_SECTIONS=infra,grade,sandbox,pgbench (default: all) picks what to measure;
+// BENCH_SECTIONS=infra,grade,sandbox,batch,pgbench (default: all) picks what to measure;
 // BENCH_SANDBOX_RUNS (default 3) how many grades with and without the sandbox;
 // BENCH_GRADE_RUNS (default 3) how many grades of the reference fix; BENCH_PGBENCH_ROUNDS
 // (default 5) how many pgbench comparison rounds.
 import { cpus, totalmem } from 'node:os';
+import { benchBatch } from './batch-bench.ts';
 import { benchGrade, type GradeSample } from './grade-bench.ts';
 import { benchComponentsAlone, benchInfraBoot, type BootSample } from './infra-boot.ts';
 import { comparePgbench, type PgbenchRound } from './pgbench-compare.ts';
@@ -77,6 +78,21 @@ async function gradeSection(): Promise<void> {
   console.log('\nGoal: <= 60 s for the reference fix on 2 cores.');
 }
 
+async function batchSection(): Promise<void> {
+  console.log('\n## Batch throughput (`grader batch` of examples/submissions: 8 submissions, infrastructure booted once)\n');
+  const { wallMs, results } = await benchBatch();
+  console.log('| submission | status | score | time |\n| --- | --- | --- | --- |');
+  for (const r of results) console.log(`| ${r.submission.id} | ${r.status} | ${r.score.toFixed(3)} | ${(r.durationMs / 1000).toFixed(0)} s |`);
+  const rate = (list: readonly { durationMs: number }[]): string => {
+    const ms = list.reduce((sum, r) => sum + r.durationMs, 0);
+    return list.length === 0 || ms === 0 ? '-' : `${((list.length * 60_000) / ms).toFixed(2)} per minute`;
+  };
+  const correct = results.filter((r) => r.resolved);
+  const wrong = results.filter((r) => !r.resolved && r.status === 'graded');
+  console.log(`\nWhole batch: ${(wallMs / 1000).toFixed(0)} s for ${results.length} submissions (infrastructure boot and dependency install included), ${((results.length * 60_000) / wallMs).toFixed(2)} per minute.`);
+  console.log(`Correct submissions (resolved): ${rate(correct)}; graded wrong ones: ${rate(wrong)}; goal >= 2 per minute for correct ones.`);
+}
+
 async function pgbenchSection(): Promise<void> {
   console.log('\n## Reference fix vs pgbench (same SQL, same database, 8 connections, no added latency)\n');
   const p = await comparePgbench(Number(process.env.BENCH_PGBENCH_ROUNDS ?? 5));
@@ -89,9 +105,10 @@ async function pgbenchSection(): Promise<void> {
   console.log('\nGoal: >= 60 % (steady state).');
 }
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,sandbox,pgbench').split(','));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,sandbox,batch,pgbench').split(','));
 console.log(`# grader benchmarks (${cpus().length} cores, ${mb(totalmem())}, node ${process.version}, ${new Date().toISOString()})\n`);
 if (sections.has('infra')) await infraSection();
 if (sections.has('grade')) await gradeSection();
 if (sections.has('sandbox')) await sandboxSection();
+if (sections.has('batch')) await batchSection();
 if (sections.has('pgbench')) await pgbenchSection();

@@ -15,7 +15,8 @@ export async function applyDiff(patch: string, bases: readonly { readonly name: 
   let firstError = '';
   for (const base of bases) {
     rmSync(dest, { recursive: true, force: true });
-    cpSync(base.dir, dest, { recursive: true });
+    // Installed dependencies are linked in afterwards (linkDependencies), never patched.
+    cpSync(base.dir, dest, { recursive: true, filter: (src) => !src.endsWith('/node_modules') });
     if (!patch.trim()) return { ok: true, base: base.name };
     const result = await execa('git', ['apply', '--whitespace=nowarn', '-p1', '-'], {
       cwd: dest,
@@ -35,4 +36,28 @@ export async function applyDiff(patch: string, bases: readonly { readonly name: 
   }
   rmSync(dest, { recursive: true, force: true });
   return { ok: false, reason: `the diff does not apply to the exported task: ${firstError}` };
+}
+
+/** Paths a diff touches (both sides), without their a/ b/ prefixes. */
+export function touchedPaths(patch: string): string[] {
+  const paths = new Set<string>();
+  for (const line of patch.split('\n')) {
+    const git = /^diff --git a\/(\S+) b\/(\S+)/.exec(line);
+    if (git) {
+      paths.add(git[1] as string);
+      paths.add(git[2] as string);
+      continue;
+    }
+    const side = /^(?:---|\+\+\+) (?:[ab]\/)?(\S+)/.exec(line);
+    if (side && side[1] !== '/dev/null') paths.add(side[1] as string);
+  }
+  return [...paths];
+}
+
+/** Files whose change makes the dependencies installed for the exported task not the submission's. */
+const DEPENDENCY_FILES = /(^|\/)(package\.json|package-lock\.json|npm-shrinkwrap\.json|\.npmrc|node_modules(\/.*)?)$/;
+
+/** Whether the task's pre-installed dependencies are exactly what this diff's service would install. */
+export function keepsDependencies(patch: string): boolean {
+  return !touchedPaths(patch).some((p) => DEPENDENCY_FILES.test(p));
 }

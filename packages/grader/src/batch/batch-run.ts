@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import type { Lifecycle } from '../cli/lifecycle.ts';
 import type { Output } from '../cli/output.ts';
@@ -13,9 +13,9 @@ import type { Weights } from '../scoring/types.ts';
 import { resolveTarget, type TargetSpec } from '../target/target-spec.ts';
 import { exportTask } from '../task/export-task.ts';
 import { GRADER_VERSION } from '../version.ts';
-import { applyDiff } from './apply-diff.ts';
+import { applyDiff, keepsDependencies } from './apply-diff.ts';
 import { resultKey, submissionDigest, type GradingSettings } from './content-key.ts';
-import { summaryLine, type ResultStore, type SubmissionResult } from './result-store.ts';
+import { summaryLine, TASK_BASE_PREFIX, type ResultStore, type SubmissionResult } from './result-store.ts';
 import type { Submission } from './submission.ts';
 
 /** What one `grader batch` grades, and how. */
@@ -97,7 +97,7 @@ export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecyc
   const started = await infra.start(lifecycle.signal);
   lifecycle.defer(() => started.stop());
   output.info(`${started.kind} infrastructure ready (Kafka ${started.bootTimes.kafkaMs} ms, PostgreSQL ${started.bootTimes.postgresMs} ms)`);
-  const bases = taskBases(lifecycle, todo);
+  const bases = taskBases(lifecycle, todo, output, store.dir);
   const batchStart = Date.now();
   let graded = 0;
   for (const [i, pending] of todo.entries()) {
@@ -129,25 +129,45 @@ function describe(sub: Submission, digest: string): SubmissionResult['submission
   return { id: sub.id, model: sub.model, attempt: sub.attempt, ...(sub.instanceId === undefined ? {} : { instanceId: sub.instanceId }), kind: sub.source.kind, origin: sub.origin, digest };
 }
 
-type Bases = readonly { readonly name: string; readonly dir: string }[];
+/** The exported task a diff applies to; `modules` is its service's installed node_modules, if the install worked. */
+type Bases = readonly { readonly name: string; readonly dir: string; readonly modules?: string }[];
 
-/** The exported task (with and without BUG comments) that diffs apply to; exported once, on first use. */
-function taskBases(lifecycle: Lifecycle, todo: readonly Pending[]): () => Promise<Bases> {
+/**
+ * The exported task (with and without BUG comments) that diffs apply to, exported once on first
+ * use, with the service's dependencies installed once (npm install of the task's own
+ * package.json, by the grader): a diff that leaves package.json alone gets them linked in, so its
+ * sandboxed `npm install` finds them up to date instead of downloading them again.
+ */
+function taskBases(lifecycle: Lifecycle, todo: readonly Pending[], output: Output, near: string): () => Promise<Bases> {
   let bases: Promise<Bases> | undefined;
   return () => {
     if (!todo.some((p) => p.sub.source.kind === 'diff')) return Promise.resolve([]);
     bases ??= (async () => {
-      const root = mkdtempSync(join(tmpdir(), 'grader-batch-task-'));
+      // Beside the results, so that linking the dependencies into a submission's folder can use hard links.
+      const root = mkdtempSync(join(near, TASK_BASE_PREFIX));
       lifecycle.defer(() => rmSync(root, { recursive: true, force: true }));
       await exportTask({ out: join(root, 'task'), hints: true });
       await exportTask({ out: join(root, 'task-no-hints'), hints: false });
+      const modules = await installDependencies(join(root, 'task', 'service'), output);
       return [
-        { name: 'grader export-task', dir: join(root, 'task') },
-        { name: 'grader export-task --no-hints', dir: join(root, 'task-no-hints') },
+        { name: 'grader export-task', dir: join(root, 'task'), ...(modules ? { modules } : {}) },
+        { name: 'grader export-task --no-hints', dir: join(root, 'task-no-hints'), ...(modules ? { modules } : {}) },
       ];
     })();
     return bases;
   };
+}
+
+async function installDependencies(service: string, output: Output): Promise<string | undefined> {
+  const t0 = Date.now();
+  const result = await execa('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: service, reject: false, timeout: 300_000, all: true, env: { CI: '1' } });
+  if (result.exitCode !== 0) {
+    const last = String(result.all ?? '').trim().split('\n').slice(-1)[0] ?? '';
+    output.warn(`could not install the exported task's dependencies once for all diffs (${last}); each diff's build installs its own`);
+    return undefined;
+  }
+  output.info(`installed the exported task's dependencies in ${Math.round((Date.now() - t0) / 1000)} s (linked into every diff that leaves package.json alone)`);
+  return join(service, 'node_modules');
 }
 
 async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: StartedInfra, bases: Bases, output: Output): Promise<SubmissionResult> {
@@ -169,11 +189,19 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
   });
 
   let dir: string;
+  let linked: string | undefined;
   if (sub.source.kind === 'diff') {
     writeFileSync(join(folder, 'submission.diff'), sub.source.patch);
     const applied = await applyDiff(sub.source.patch, bases, join(folder, 'task'));
     if (!applied.ok) return notGraded('not_applied', applied.reason);
     dir = join(folder, 'task', 'service');
+    const modules = bases.find((b) => b.name === applied.base)?.modules;
+    if (modules && keepsDependencies(sub.source.patch) && existsSync(dir)) {
+      // Hard links: instant and no extra disk; the sandbox copies them, so the target never writes these inodes.
+      const copy = await execa('cp', ['-al', modules, join(dir, 'node_modules')], { reject: false });
+      if (copy.exitCode !== 0) await execa('cp', ['-a', modules, join(dir, 'node_modules')]);
+      linked = join(dir, 'node_modules');
+    }
   } else {
     dir = sub.source.dir;
   }
@@ -226,5 +254,7 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
     };
   } finally {
     clearTimeout(timer);
+    // What was graded stays in the folder; the linked dependencies are the task's, not the submission's.
+    if (linked) rmSync(linked, { recursive: true, force: true });
   }
 }

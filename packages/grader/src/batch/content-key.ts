@@ -50,7 +50,8 @@ let buildDigest: string | undefined;
  */
 export function graderBuild(): string {
   buildDigest ??= sha256([
-    ...treeParts(join(GRADER_ROOT, 'src'), (name) => name.endsWith('.test.ts')),
+    // Not the check runner's cache (vitest writes src/checks/node_modules/.vite on every run).
+    ...treeParts(join(GRADER_ROOT, 'src'), (name) => name.endsWith('.test.ts') || UNHASHED.has(name)),
     ...treeParts(join(REPO_ROOT, 'packages/buggy-service'), (name) => UNHASHED.has(name)),
     ...['docs/CONTRACT.md', 'docs/schema.sql', 'prompt.md', 'docker-compose.yml'].flatMap((f) => [f, readFileSync(join(REPO_ROOT, f))]),
   ]).slice(0, 16);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp-dirs.ts';
@@ -79,6 +79,25 @@ describe('ResultStore', () => {
     writeFileSync(join(other, 'precious.txt'), 'keep');
     expect(() => ResultStore.openForGrading(other, SETTINGS)).toThrow(/is not empty and holds no batch\.json/);
     expect(readdirSync(other)).toEqual(['precious.txt']);
+  });
+});
+
+describe('ResultStore.lock', () => {
+  it('refuses a second live writer, takes over a dead one\'s lock, and clears what it left', () => {
+    const dir = join(tempDir('grader-store-'), 'out');
+    const store = ResultStore.openForGrading(dir, SETTINGS);
+    const lock = store.lock();
+    // pid 1 is alive (init): another grader holding the folder.
+    writeFileSync(join(dir, '.batch.lock'), '1');
+    expect(() => ResultStore.openForGrading(dir, SETTINGS).lock()).toThrow(/is being written by another grader \(pid 1\)/);
+    // A pid that no longer exists: a killed batch.
+    writeFileSync(join(dir, '.batch.lock'), '999999999');
+    mkdirSync(join(dir, '.task-base-abc'));
+    const again = ResultStore.openForGrading(dir, SETTINGS).lock();
+    expect(readdirSync(dir).filter((n) => n.startsWith('.task-base-'))).toEqual([]);
+    again.release();
+    lock.release();
+    expect(existsSync(join(dir, '.batch.lock'))).toBe(false);
   });
 });
 

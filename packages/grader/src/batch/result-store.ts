@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import { TOOL_NAME } from '../reports/report-data.ts';
@@ -56,6 +56,19 @@ export const MANIFEST = 'batch.json';
 export const SUMMARY = 'summary.json';
 const SUBMISSIONS = 'submissions';
 const RESULT = 'result.json';
+const LOCK = '.batch.lock';
+/** Prefix of the exported task's copy a batch keeps beside its results while it runs. */
+export const TASK_BASE_PREFIX = '.task-base-';
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 function readJson<T>(path: string, what: string): T {
   try {
@@ -129,6 +142,34 @@ export class ResultStore {
       throw new GraderError('BATCH_MISMATCH', `${path}: schema version ${String(manifest.schemaVersion)} is not one this grader reads`, 'use the grader version that wrote it, or a new folder');
     }
     return manifest;
+  }
+
+  /**
+   * Makes this process the folder's only writer until `release()`: another live `grader batch`
+   * on the same --out is refused; a lock left by a killed one is taken over. Also removes what a
+   * killed batch left beside the results (its copies of the exported task).
+   */
+  lock(): { release(): void } {
+    const path = join(this.dir, LOCK);
+    for (;;) {
+      try {
+        writeFileSync(path, String(process.pid), { flag: 'wx' });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = Number(readFileSync(path, 'utf8'));
+        if (holder !== process.pid && isAlive(holder)) {
+          throw new GraderError('BATCH_MISMATCH', `--out ${this.dir} is being written by another grader (pid ${holder})`, 'wait for it to finish, or give this batch another --out');
+        }
+        unlinkSync(path);
+      }
+    }
+    for (const name of readdirSync(this.dir)) if (name.startsWith(TASK_BASE_PREFIX)) rmSync(join(this.dir, name), { recursive: true, force: true });
+    return {
+      release: () => {
+        if (existsSync(path) && readFileSync(path, 'utf8') === String(process.pid)) unlinkSync(path);
+      },
+    };
   }
 
   /** Absolute folder of a submission's files. */

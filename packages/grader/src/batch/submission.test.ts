@@ -64,6 +64,11 @@ describe('loadSubmissions', () => {
     expect(subs.map((s) => s.id)).toEqual(['one/1', 'svc/1']);
   });
 
+  it('takes one model\'s folder on its own (its entries are all attempts)', () => {
+    const root = tree({ 'model-x/1/target.json': '{"start": "x"}', 'model-x/2.diff': DIFF });
+    expect(loadSubmissions([join(root, 'model-x')]).map((s) => s.id)).toEqual(['model-x/1', 'model-x/2']);
+  });
+
   it('refuses duplicate ids, naming both origins', () => {
     const root = tree({ 'm/1/x.diff': DIFF, 'p.jsonl': JSON.stringify({ instance_id: 'i', model_name_or_path: 'm', model_patch: DIFF }) });
     expect(() => loadSubmissions([root])).toThrow(/duplicate submission id m\/1: from .*m\/1\/x\.diff and from .*p\.jsonl:1/);

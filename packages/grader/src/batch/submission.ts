@@ -43,7 +43,7 @@ function make(model: string, attempt: number, origin: string, source: Submission
 }
 
 function parseAttempt(name: string, where: string): number {
-  const match = /^(?:attempt[-_]?)?(\d+)$/i.exec(name);
+  const match = ATTEMPT_NAME.test(name) ? /(\d+)$/.exec(name) : null;
   const attempt = match ? Number(match[1]) : NaN;
   if (!Number.isSafeInteger(attempt) || attempt < 1) {
     throw invalid(`${where}: '${name}' is not an attempt number`, 'name attempt folders 1, 2, 3 ... (or attempt-1 ...) inside one folder per model: <model>/<attempt>/');
@@ -118,7 +118,33 @@ function fromAttemptDir(dir: string, model: string, attempt: number): Submission
   );
 }
 
+const ATTEMPT_NAME = /^(?:attempt[-_]?)?\d+$/i;
+
+/** The attempts of one model folder (`<attempt>/` folders and `<attempt>.diff` files). */
+function fromModelDir(path: string, model: string): Submission[] {
+  const found: Submission[] = [];
+  for (const attemptEntry of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (attemptEntry.name.startsWith('.')) continue;
+    const attemptPath = join(path, attemptEntry.name);
+    if (attemptEntry.isFile() && DIFF_EXTENSIONS.has(extname(attemptEntry.name))) {
+      found.push(make(model, parseAttempt(basename(attemptEntry.name, extname(attemptEntry.name)), path), attemptPath, { kind: 'diff', patch: readText(attemptPath) }));
+    } else if (attemptEntry.isDirectory()) {
+      found.push(fromAttemptDir(attemptPath, model, parseAttempt(attemptEntry.name, path)));
+    } else {
+      throw invalid(`${attemptPath}: expected an attempt folder or <attempt>.diff`, 'lay submissions out as <model>/<attempt>/ (a service directory or one .diff) or <model>/<attempt>.diff');
+    }
+  }
+  return found;
+}
+
+/** A folder whose entries are all attempts (`1/`, `2.diff`): one model's folder given on its own. */
+function isModelDir(root: string): boolean {
+  const names = readdirSync(root).filter((n) => !n.startsWith('.'));
+  return names.length > 0 && names.every((n) => ATTEMPT_NAME.test(DIFF_EXTENSIONS.has(extname(n)) ? basename(n, extname(n)) : n));
+}
+
 function fromLayout(root: string): Submission[] {
+  if (isModelDir(root)) return fromModelDir(root, basename(root));
   const found: Submission[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(root, entry.name);
@@ -136,21 +162,8 @@ function fromLayout(root: string): Submission[] {
       throw invalid(`${path}: not a model folder, a predictions file (.jsonl/.json) or a diff`);
     }
     const model = entry.name;
-    if (isTargetDir(path)) {
-      found.push(make(model, 1, path, { kind: 'directory', dir: path }));
-      continue;
-    }
-    for (const attemptEntry of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (attemptEntry.name.startsWith('.')) continue;
-      const attemptPath = join(path, attemptEntry.name);
-      if (attemptEntry.isFile() && DIFF_EXTENSIONS.has(extname(attemptEntry.name))) {
-        found.push(make(model, parseAttempt(basename(attemptEntry.name, extname(attemptEntry.name)), path), attemptPath, { kind: 'diff', patch: readText(attemptPath) }));
-      } else if (attemptEntry.isDirectory()) {
-        found.push(fromAttemptDir(attemptPath, model, parseAttempt(attemptEntry.name, path)));
-      } else {
-        throw invalid(`${attemptPath}: expected an attempt folder or <attempt>.diff`, 'lay submissions out as <model>/<attempt>/ (a service directory or one .diff) or <model>/<attempt>.diff');
-      }
-    }
+    if (isTargetDir(path)) found.push(make(model, 1, path, { kind: 'directory', dir: path }));
+    else found.push(...fromModelDir(path, model));
   }
   return found;
 }

@@ -85,7 +85,9 @@ export async function batch(args: BatchArgs, output: Output): Promise<number> {
   };
   const store = ResultStore.openForGrading(resolve(args.out), settings);
 
+  const lock = store.lock();
   const lifecycle = new Lifecycle(output);
+  lifecycle.defer(() => lock.release());
   lifecycle.install();
   try {
     const infra = await selectInfra(infraChoice(args, output));

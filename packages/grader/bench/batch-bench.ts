@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, GRADER_ROOT } from '../src/paths.ts';
+import type { SubmissionResult } from '../src/batch/result-store.ts';
+
+export interface BatchSample {
+  readonly wallMs: number;
+  readonly results: readonly SubmissionResult[];
+}
+
+/** One `grader batch` of the fixture batch (examples/submissions) into a fresh folder, as a user runs it. */
+export async function benchBatch(extraArgs: readonly string[] = []): Promise<BatchSample> {
+  const out = mkdtempSync(join(tmpdir(), 'grader-bench-batch-'));
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(GRADER_ROOT, 'bin/grader.js'), 'batch', '--submissions', join(REPO_ROOT, 'examples/submissions'), '--out', join(out, 'results'), '--infra', 'local', ...extraArgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, CI: '1' },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const wallMs = Date.now() - started;
+  try {
+    if (code !== 0) throw new Error(`grader batch exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    const summary = JSON.parse(readFileSync(join(out, 'results', 'summary.json'), 'utf8')) as { results: SubmissionResult[] };
+    return { wallMs, results: summary.results };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
