@@ -32,20 +32,7 @@ export interface BatchArgs extends InfraArgs, SandboxArgs {
   weights?: string | undefined;
 }
 
-export const batchOptions = {
-  submissions: {
-    type: 'string',
-    array: true,
-    demandOption: true,
-    describe: 'a predictions file (.jsonl, SWE-bench style), a .diff against the exported task, a service directory, or a folder of <model>/<attempt>/ submissions; repeat to mix',
-    group: 'Batch:',
-  },
-  out: { type: 'string', demandOption: true, describe: 'folder for results: batch.json, summary.json, submissions/<model>/<attempt>/ (report, logs, what was graded)', group: 'Batch:' },
-  resume: { type: 'boolean', default: true, describe: 'skip submissions whose result for the same content and settings is in --out (--no-resume grades everything again)', group: 'Batch:' },
-  shard: { type: 'string', describe: 'grade only part i of n (1-based, e.g. 2/4); every machine of a CI matrix takes one, `grader merge` joins them', group: 'Batch:' },
-  budget: { type: 'number', default: 900, describe: 'seconds one submission may take (diff, build, every run); checks not judged by then fail with "budget exceeded"', group: 'Batch:' },
-  ...pickOptions(['seed', 'repeat', 'only', 'category', 'weights', ...sandboxOptionNames, ...infraOptionNames]),
-} as const;
+export const batchOptions = pickOptions(['submissions', 'out', 'resume', 'shard', 'budget', 'seed', 'repeat', 'only', 'category', 'weights', ...sandboxOptionNames, ...infraOptionNames]);
 
 export function batchCommand(yargs: Argv, output: Output): Argv {
   return yargs.command(
