@@ -30,7 +30,7 @@ function brokenInfra(): Infra & { stopped: boolean } {
     },
     [Symbol.asyncDispose]: () => Promise.resolve(),
   } as unknown as StartedInfra;
-  return Object.assign(state, { kind: 'external' as const, start: () => Promise.resolve(started) }) as unknown as Infra & { stopped: boolean };
+  return Object.assign(state, { kind: 'external' as const, start: () => Promise.resolve(started) });
 }
 
 const SETTINGS: GradingSettings = { graderVersion: 't', graderBuild: 't', seed: 1, repeat: 1, weights: 'w', checks: ['race.sequential_final_stock'], containment: 'not sandboxed', budgetSeconds: 60 };
