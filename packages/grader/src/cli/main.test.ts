@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GRADER_VERSION } from '../version.ts';
 import { main } from './main.ts';
 import type { Output } from './output.ts';
 
@@ -14,6 +15,13 @@ describe('main', () => {
     expect(await main(['bogus'], out)).toBe(2);
     expect(out.lines).toHaveLength(1);
     expect(out.lines[0]).toMatch(/^error\[USAGE\]: .*bogus.*hint/);
+  });
+
+  it('--version prints the grader version and nothing else', async () => {
+    const out = capture();
+    expect(await main(['--version'], out)).toBe(0);
+    expect(out.lines).toEqual([GRADER_VERSION]);
+    expect(GRADER_VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('an invalid --infra value is a usage error', async () => {

@@ -8,9 +8,14 @@ import { exportTaskCommand } from './commands/export-task.ts';
 import { runCommand } from './commands/run.ts';
 import { validateCommand } from './commands/validate.ts';
 import { createOutput, type Output } from './output.ts';
+import { GRADER_VERSION } from '../version.ts';
 
 /** Parses argv, runs one command, and maps every outcome to an exit code. Never throws. */
 export async function main(argv: string[], output: Output = createOutput()): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    output.data(GRADER_VERSION);
+    return ExitCode.ok;
+  }
   const parser = leaderboardCommand(mergeCommand(batchCommand(validateCommand(exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output), output), output), output), output)
     .command('infra', 'manage the Kafka + PostgreSQL the grader runs on', (y) => infraCommand(y, output))
     .demandCommand(1, 'name a command (see --help)')
@@ -19,6 +24,7 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
     .help()
     .alias('h', 'help')
     .version(false)
+    .epilogue('grader --version prints the version of the grader.')
     .wrap(Math.min(110, process.stdout.columns || 110))
     // Throwing stops yargs from running the command after a validation failure.
     .fail((message, error) => {

@@ -70,8 +70,7 @@ export function parseManifest(text: string, file: string): Pick<TargetSpec, 'bui
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalid(file, 'must be a JSON object');
   const record = json as Record<string, unknown>;
-  const unknown = Object.keys(record).filter((k) => !['build', 'start', '$schema', 'description'].includes(k));
-  if (unknown.length > 0) throw invalid(file, `unknown field(s) ${unknown.join(', ')}; allowed: build, start`);
+  // docs/CONTRACT.md section 1: unknown fields are ignored (a submission may describe itself).
   if (record.start === undefined) throw invalid(file, 'missing "start"');
   const start = toCommand(record.start, file, 'start');
   return record.build === undefined ? { start } : { start, build: toCommand(record.build, file, 'build') };
