@@ -24,6 +24,19 @@ describe('main', () => {
     expect(GRADER_VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('a number option echoes what was typed when it is not a number', async () => {
+    for (const [args, message] of [
+      [['run', '--target', 'x', '--repeat', 'abc'], "--repeat must be a number, got 'abc'"],
+      [['run', '--target', 'x', '--seed=4x'], "--seed must be a number, got '4x'"],
+      [['batch', '--submissions', 'x', '--out', 'y', '--budget'], '--budget must be a number, got nothing'],
+    ] as const) {
+      const out = capture();
+      expect(await main([...args], out)).toBe(2);
+      expect(out.lines).toHaveLength(1);
+      expect(out.lines[0]).toContain(`error[USAGE]: ${message}`);
+    }
+  });
+
   it('an invalid --infra value is a usage error', async () => {
     const out = capture();
     expect(await main(['infra', 'up', '--infra', 'cloud'], out)).toBe(2);

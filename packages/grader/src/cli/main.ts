@@ -7,6 +7,7 @@ import { mergeCommand } from './commands/merge.ts';
 import { exportTaskCommand } from './commands/export-task.ts';
 import { runCommand } from './commands/run.ts';
 import { validateCommand } from './commands/validate.ts';
+import { checkNumericArgs } from './options.ts';
 import { createOutput, type Output } from './output.ts';
 import { GRADER_VERSION } from '../version.ts';
 
@@ -31,6 +32,7 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
       throw error ?? new GraderError('USAGE', message, 'run grader --help');
     });
   try {
+    checkNumericArgs(argv);
     await parser.parseAsync();
     // Commands that end with a verdict (run: 1 below --min-score) set process.exitCode.
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;

@@ -172,3 +172,19 @@ export function sandboxChoice(args: SandboxArgs): { sandbox: boolean; limits: Sa
     },
   };
 }
+
+/**
+ * Refuses a non-numeric value of a number option with what the user typed (yargs would turn
+ * `--repeat abc` into NaN before any command sees it).
+ */
+export function checkNumericArgs(argv: readonly string[]): void {
+  const numeric = new Set(Object.entries(optionTable).filter(([, o]) => o.type === 'number').map(([name]) => name));
+  argv.forEach((arg, i) => {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match || !numeric.has(match[1] as string)) return;
+    const value = match[2] ?? argv[i + 1];
+    if (value === undefined || value.trim() === '' || !Number.isFinite(Number(value))) {
+      throw new GraderError('USAGE', `--${match[1]} must be a number, got ${value === undefined ? 'nothing' : `'${value}'`}`, `e.g. --${match[1]} ${(optionTable[match[1] as OptionName] as { default?: number }).default ?? 1}`);
+    }
+  });
+}
