@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { GRADER_ROOT, REPO_ROOT } from '../paths.ts';
 import type { Submission } from './submission.ts';
@@ -17,6 +17,19 @@ function sha256(parts: readonly (string | Buffer)[]): string {
   return hash.digest('hex');
 }
 
+/** A file's sha256, read in chunks: a submission may hold files larger than the grader's memory. */
+function fileDigest(path: string): string {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) hash.update(buffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
 /** Every file below `root` (symlinks as their link text, never followed), sorted. */
 function treeParts(root: string, skip: (name: string) => boolean): (string | Buffer)[] {
   const parts: (string | Buffer)[] = [];
@@ -27,7 +40,7 @@ function treeParts(root: string, skip: (name: string) => boolean): (string | Buf
       const rel = relative(root, path).split(sep).join('/');
       if (entry.isDirectory()) walk(path);
       else if (entry.isSymbolicLink()) parts.push(`link ${rel}`, readlinkSync(path));
-      else if (entry.isFile()) parts.push(`file ${rel}`, readFileSync(path));
+      else if (entry.isFile()) parts.push(`file ${rel}`, fileDigest(path));
       else parts.push(`other ${rel}`);
     }
   };
