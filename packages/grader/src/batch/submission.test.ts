@@ -41,6 +41,7 @@ describe('parsePredictions', () => {
     expect(() => parsePredictions('{"instance_id":"i","model_patch":""}', 'p.jsonl')).toThrow(/p\.jsonl:1: "model_name_or_path" must be a non-empty string/);
     expect(() => parsePredictions('{"instance_id":"i","model_name_or_path":"m","model_patch":"","attempt":0}', 'p.jsonl')).toThrow(/"attempt" must be a positive integer, got 0/);
     expect(() => parsePredictions('[1]', 'p.json')).toThrow(/entry 1: a prediction must be a JSON object/);
+    expect(() => parsePredictions(JSON.stringify({ instance_id: 'i', model_name_or_path: 'm'.repeat(201), model_patch: '' }), 'p.jsonl')).toThrow(/p\.jsonl:1: "model_name_or_path" is 201 characters long/);
   });
 });
 

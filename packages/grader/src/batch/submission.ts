@@ -96,6 +96,7 @@ export function parsePredictions(text: string, file: string): Submission[] {
     };
     const instanceId = field('instance_id');
     const model = field('model_name_or_path');
+    if (model.length > 200) throw invalid(`${where}: "model_name_or_path" is ${model.length} characters long; at most 200`, 'it names a folder of the results');
     const patch = record.model_patch;
     if (patch !== null && patch !== undefined && typeof patch !== 'string') throw invalid(`${where}: "model_patch" must be a string (a unified diff against the exported task)`);
     const attempt = record.attempt ?? 1;

@@ -37,6 +37,12 @@ describe('main', () => {
     }
   });
 
+  it('grader batch refuses results written inside the submissions', async () => {
+    const out = capture();
+    expect(await main(['batch', '--submissions', 'examples/submissions', '--out', 'examples/submissions/results'], out)).toBe(2);
+    expect(out.lines).toEqual([expect.stringMatching(/^error\[USAGE\]: --out examples\/submissions\/results is inside --submissions examples\/submissions/)]);
+  });
+
   it('an invalid --infra value is a usage error', async () => {
     const out = capture();
     expect(await main(['infra', 'up', '--infra', 'cloud'], out)).toBe(2);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { Argv } from 'yargs';
 import { runBatch } from '../../batch/batch-run.ts';
 import { graderBuild, type GradingSettings } from '../../batch/content-key.ts';
@@ -57,6 +57,13 @@ export async function batch(args: BatchArgs, output: Output): Promise<number> {
   const selected = selectChecks(args.only, args.category);
   const { sandbox, limits, buildTimeoutMs } = sandboxChoice(args);
   if (!sandbox) output.warn(NOT_CONTAINED);
+  const out = resolve(args.out);
+  for (const given of args.submissions) {
+    const path = resolve(given);
+    if (out === path || out.startsWith(`${path}${sep}`)) {
+      throw new GraderError('USAGE', `--out ${args.out} is inside --submissions ${given}`, 'write results outside the submissions, or the next run reads them as submissions');
+    }
+  }
   const all = loadSubmissions(args.submissions);
   const submissions = shard ? pickShard(all, shard) : all;
   if (shard) output.info(`shard ${shard.index}/${shard.count}: ${submissions.length} of ${all.length} submission(s)`);
@@ -70,7 +77,7 @@ export async function batch(args: BatchArgs, output: Output): Promise<number> {
     containment: sandbox ? `sandboxed: ${JSON.stringify(limits)}, build ${buildTimeoutMs / 1000} s` : 'not sandboxed',
     budgetSeconds: args.budget,
   };
-  const store = ResultStore.openForGrading(resolve(args.out), settings);
+  const store = ResultStore.openForGrading(out, settings);
 
   const lock = store.lock();
   const lifecycle = new Lifecycle(output);
