@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp-dirs.ts';
-import { applyDiff } from './apply-diff.ts';
+import { applyDiff, keepsDependencies } from './apply-diff.ts';
 
 function base(name: string, main: string): { name: string; dir: string } {
   const dir = join(tempDir('grader-base-'), name);
@@ -68,5 +68,26 @@ new file mode 100644
     const outcome = await applyDiff(escape, [plain], dest);
     expect(outcome.ok).toBe(false);
     expect(existsSync(join(dest, '..', 'escaped.txt'))).toBe(false);
+  });
+});
+
+describe('keepsDependencies', () => {
+  function service(files: Record<string, string>): string {
+    const dir = join(tempDir('grader-deps-'), 'service');
+    mkdirSync(dir, { recursive: true });
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    return dir;
+  }
+
+  it('only for a service whose dependency files are the task\'s and that has no node_modules of its own', () => {
+    const base = service({ 'package.json': '{"dependencies":{}}' });
+    expect(keepsDependencies(service({ 'package.json': '{"dependencies":{}}', 'main.ts': 'x' }), base)).toBe(true);
+    expect(keepsDependencies(service({ 'package.json': '{"dependencies":{"left-pad":"1"}}' }), base)).toBe(false);
+    expect(keepsDependencies(service({ 'package.json': '{"dependencies":{}}', '.npmrc': 'registry=http://x' }), base)).toBe(false);
+    // A file, or a link to anywhere, named node_modules (a rename or a symlink in the diff).
+    expect(keepsDependencies(service({ 'package.json': '{"dependencies":{}}', node_modules: 'a file' }), base)).toBe(false);
+    const linked = service({ 'package.json': '{"dependencies":{}}' });
+    symlinkSync('/tmp', join(linked, 'node_modules'));
+    expect(keepsDependencies(linked, base)).toBe(false);
   });
 });

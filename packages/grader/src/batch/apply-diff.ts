@@ -1,5 +1,5 @@
-import { cpSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { cpSync, lstatSync, readFileSync, rmSync, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 
 /** Where a diff was applied, or why it could not be. */
@@ -38,26 +38,31 @@ export async function applyDiff(patch: string, bases: readonly { readonly name: 
   return { ok: false, reason: `the diff does not apply to the exported task: ${firstError}` };
 }
 
-/** Paths a diff touches (both sides), without their a/ b/ prefixes. */
-export function touchedPaths(patch: string): string[] {
-  const paths = new Set<string>();
-  for (const line of patch.split('\n')) {
-    const git = /^diff --git a\/(\S+) b\/(\S+)/.exec(line);
-    if (git) {
-      paths.add(git[1] as string);
-      paths.add(git[2] as string);
-      continue;
-    }
-    const side = /^(?:---|\+\+\+) (?:[ab]\/)?(\S+)/.exec(line);
-    if (side && side[1] !== '/dev/null') paths.add(side[1] as string);
-  }
-  return [...paths];
+/** Files that decide what `npm install` puts in node_modules. */
+const DEPENDENCY_FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', '.npmrc'];
+
+function sameFile(a: string, b: string): boolean {
+  const [x, y] = [lstatOrUndefined(a), lstatOrUndefined(b)];
+  if (!x || !y) return !x && !y;
+  return x.isFile() && y.isFile() && readFileSync(a).equals(readFileSync(b));
 }
 
-/** Files whose change makes the dependencies installed for the exported task not the submission's. */
-const DEPENDENCY_FILES = /(^|\/)(package\.json|package-lock\.json|npm-shrinkwrap\.json|\.npmrc|node_modules(\/.*)?)$/;
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
 
-/** Whether the task's pre-installed dependencies are exactly what this diff's service would install. */
-export function keepsDependencies(patch: string): boolean {
-  return !touchedPaths(patch).some((p) => DEPENDENCY_FILES.test(p));
+/**
+ * Whether the task's installed dependencies are exactly what the applied service would install:
+ * it is a real directory, has no node_modules of its own (no file, link or folder by that name),
+ * and its dependency files are byte for byte the exported task's. Judged on the applied tree,
+ * never on the diff's text (renames, quoting and modes make that unreliable).
+ */
+export function keepsDependencies(service: string, baseService: string): boolean {
+  const dir = lstatOrUndefined(service);
+  if (!dir?.isDirectory() || lstatOrUndefined(join(service, 'node_modules'))) return false;
+  return DEPENDENCY_FILES.every((f) => sameFile(join(service, f), join(baseService, f)));
 }

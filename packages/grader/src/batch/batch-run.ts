@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import type { Lifecycle } from '../cli/lifecycle.ts';
@@ -195,12 +195,18 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
     const applied = await applyDiff(sub.source.patch, bases, join(folder, 'task'));
     if (!applied.ok) return notGraded('not_applied', applied.reason);
     dir = join(folder, 'task', 'service');
-    const modules = bases.find((b) => b.name === applied.base)?.modules;
-    if (modules && keepsDependencies(sub.source.patch) && existsSync(dir)) {
+    const base = bases.find((b) => b.name === applied.base);
+    if (!lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return notGraded('not_a_target', 'after the diff, service/ is not a directory');
+    if (base?.modules && keepsDependencies(dir, join(base.dir, 'service'))) {
       // Hard links: instant and no extra disk; the sandbox copies them, so the target never writes these inodes.
-      const copy = await execa('cp', ['-al', modules, join(dir, 'node_modules')], { reject: false });
-      if (copy.exitCode !== 0) await execa('cp', ['-a', modules, join(dir, 'node_modules')]);
-      linked = join(dir, 'node_modules');
+      const target = join(dir, 'node_modules');
+      const copy = await execa('cp', ['-al', base.modules, target], { reject: false });
+      if (copy.exitCode !== 0) {
+        rmSync(target, { recursive: true, force: true });
+        await execa('cp', ['-a', base.modules, target], { reject: false });
+      }
+      // Whatever got there is the task's (or nothing, and the build installs it).
+      linked = target;
     }
   } else {
     dir = sub.source.dir;
@@ -213,6 +219,12 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
     throw error;
   }
 
+  // Servers a previous submission broke are repaired before this one's budget starts.
+  const down = await infra.health();
+  if (down.length > 0) {
+    output.warn(`the servers are not healthy before grading ${sub.id} (${down.join('; ')}); restarting them`);
+    await infra.recover();
+  }
   const budget = new AbortController();
   const reason = `budget exceeded: the submission's grade ran past its budget of ${Math.round(plan.budgetMs / 1000)} s`;
   const timer = setTimeout(() => budget.abort(reason), Math.max(0, plan.budgetMs - (Date.now() - startedAt.getTime())));

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp-dirs.ts';
@@ -12,15 +12,18 @@ function dirSubmission(dir: string): Submission {
 }
 
 describe('content keys', () => {
-  it('a directory digest follows its files (names, contents, links), not node_modules or .git', () => {
+  it('a directory digest follows every file the sandbox copies (names, contents, links, node_modules), not .git', () => {
     const dir = tempDir('grader-key-');
     mkdirSync(join(dir, 'src'));
     writeFileSync(join(dir, 'src/main.ts'), 'a');
     const first = submissionDigest(dirSubmission(dir));
-    mkdirSync(join(dir, 'node_modules'));
-    writeFileSync(join(dir, 'node_modules/x.js'), 'installed');
     mkdirSync(join(dir, '.git'));
+    writeFileSync(join(dir, '.git/HEAD'), 'ref');
     expect(submissionDigest(dirSubmission(dir))).toBe(first);
+    mkdirSync(join(dir, 'node_modules'));
+    writeFileSync(join(dir, 'node_modules/x.js'), 'vendored');
+    expect(submissionDigest(dirSubmission(dir))).not.toBe(first);
+    rmSync(join(dir, 'node_modules'), { recursive: true });
     writeFileSync(join(dir, 'src/main.ts'), 'b');
     const second = submissionDigest(dirSubmission(dir));
     expect(second).not.toBe(first);

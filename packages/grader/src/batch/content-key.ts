@@ -4,7 +4,9 @@ import { join, relative, sep } from 'node:path';
 import { GRADER_ROOT, REPO_ROOT } from '../paths.ts';
 import type { Submission } from './submission.ts';
 
-/** Never part of a directory's digest: installed or generated, not written by the submitter. */
+/** Never part of a submission's digest: version control and grader leftovers, not what runs. */
+const UNHASHED_SUBMISSION = new Set(['.git', '.grader']);
+/** Never part of the grader's digest: installed or generated (vitest writes src/checks/node_modules/.vite). */
 const UNHASHED = new Set(['node_modules', '.git', '.grader']);
 
 function sha256(parts: readonly (string | Buffer)[]): string {
@@ -48,10 +50,13 @@ function treeParts(root: string, skip: (name: string) => boolean): (string | Buf
   return parts;
 }
 
-/** The digest of what was submitted: the diff's text, or the directory's files (node_modules and .git excluded). */
+/**
+ * The digest of what was submitted: the diff's text, or every file the sandbox copies of the
+ * directory (a node_modules included: a build may use it as it is); only .git is left out.
+ */
 export function submissionDigest(sub: Submission): string {
   if (sub.source.kind === 'diff') return sha256(['diff', sub.source.patch]);
-  return sha256(['directory', ...treeParts(sub.source.dir, (name) => UNHASHED.has(name))]);
+  return sha256(['directory', ...treeParts(sub.source.dir, (name) => UNHASHED_SUBMISSION.has(name))]);
 }
 
 let buildDigest: string | undefined;
@@ -63,7 +68,6 @@ let buildDigest: string | undefined;
  */
 export function graderBuild(): string {
   buildDigest ??= sha256([
-    // Not the check runner's cache (vitest writes src/checks/node_modules/.vite on every run).
     ...treeParts(join(GRADER_ROOT, 'src'), (name) => name.endsWith('.test.ts') || UNHASHED.has(name)),
     ...treeParts(join(REPO_ROOT, 'packages/buggy-service'), (name) => UNHASHED.has(name)),
     ...['docs/CONTRACT.md', 'docs/schema.sql', 'prompt.md', 'docker-compose.yml'].flatMap((f) => [f, readFileSync(join(REPO_ROOT, f))]),

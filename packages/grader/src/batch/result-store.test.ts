@@ -82,6 +82,19 @@ describe('ResultStore', () => {
   });
 });
 
+describe('ResultStore damage', () => {
+  it('a damaged result.json (a kill mid-write) counts as not done, and the folder stays usable', () => {
+    const dir = join(tempDir('grader-store-'), 'out');
+    const store = ResultStore.openForGrading(dir, SETTINGS);
+    grade(store, [sub('m', 1), sub('m', 2)]);
+    writeFileSync(join(store.folderOf(sub('m', 1)), 'result.json'), '{"key": "key-m/1", "subm');
+    const reopened = ResultStore.openForGrading(dir, SETTINGS);
+    expect(reopened.doneFor(sub('m', 1), 'key-m/1')).toBeUndefined();
+    expect(reopened.doneFor(sub('m', 2), 'key-m/2')).toBeDefined();
+    expect(reopened.results().map((r) => r.submission.id)).toEqual(['m/2']);
+  });
+});
+
 describe('ResultStore.lock', () => {
   it('refuses a second live writer, takes over a dead one\'s lock, and clears what it left', () => {
     const dir = join(tempDir('grader-store-'), 'out');

@@ -71,10 +71,25 @@ function isAlive(pid: number): boolean {
 }
 
 function readJson<T>(path: string, what: string): T {
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    value = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new GraderError('BATCH_MISMATCH', `${path}: unreadable ${what} (${(error as Error).message})`, 'this folder was not written by grader batch, or was damaged; use another --out');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new GraderError('BATCH_MISMATCH', `${path}: ${what} is not a JSON object`, 'this folder was not written by grader batch, or was damaged; use another --out');
+  }
+  return value as T;
+}
+
+/** A submission's result, or undefined when it is missing or damaged (a kill mid-write): graded again. */
+function readResult(path: string): SubmissionResult | undefined {
+  try {
+    const result = readJson<SubmissionResult>(path, RESULT);
+    return typeof result.key === 'string' && typeof result.submission === 'object' && result.submission !== null ? result : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -134,7 +149,8 @@ export class ResultStore {
     if (!statSync(dir).isDirectory()) throw new GraderError('USAGE', `${dir} exists and is not a directory`, 'give a new folder or one written by grader batch');
     const path = join(dir, MANIFEST);
     if (!existsSync(path)) {
-      if (readdirSync(dir).length === 0) return undefined;
+      // Only a manifest a kill left half-written (batch.json.tmp-<pid>): as good as empty.
+      if (readdirSync(dir).every((name) => name.startsWith(`${MANIFEST}.tmp-`))) return undefined;
       throw new GraderError('BATCH_MISMATCH', `${dir} is not empty and holds no ${MANIFEST}: not a grader batch folder`, 'give a new or empty folder, or one written by grader batch; nothing in it was touched');
     }
     const manifest = readJson<BatchManifest>(path, MANIFEST);
@@ -179,10 +195,8 @@ export class ResultStore {
 
   /** The submission's result if it is done for this key. */
   doneFor(sub: Submission, key: string): SubmissionResult | undefined {
-    const path = join(this.folderOf(sub), RESULT);
-    if (!existsSync(path)) return undefined;
-    const result = readJson<SubmissionResult>(path, RESULT);
-    return result.key === key && result.submission.id === sub.id ? result : undefined;
+    const result = readResult(join(this.folderOf(sub), RESULT));
+    return result && result.key === key && result.submission.id === sub.id ? result : undefined;
   }
 
   /** A result with this key under any submission (identical content graded before). */
@@ -209,10 +223,14 @@ export class ResultStore {
   /** Copies another folder's files into this submission's folder (used by merge). */
   adopt(sub: Pick<Submission, 'model' | 'attempt'>, from: string): void {
     const folder = this.folderOf(sub);
+    // Copied beside, then swapped in: a kill leaves the old folder or the new one, never half of one.
+    const staging = `${folder}.merging-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    cpSync(from, staging, { recursive: true, verbatimSymlinks: true });
     rmSync(folder, { recursive: true, force: true });
-    cpSync(from, folder, { recursive: true, verbatimSymlinks: true });
-    const result = readJson<SubmissionResult>(join(folder, RESULT), RESULT);
-    this.byKey.set(result.key, { folder, result });
+    renameSync(staging, folder);
+    const result = readResult(join(folder, RESULT));
+    if (result) this.byKey.set(result.key, { folder, result });
   }
 
   /** Every finished result in the folder, sorted by submission id. */
@@ -228,8 +246,8 @@ export class ResultStore {
     for (const model of readdirSync(root)) {
       for (const attempt of readdirSync(join(root, model))) {
         const folder = join(root, model, attempt);
-        const path = join(folder, RESULT);
-        if (existsSync(path)) found.push({ folder, result: readJson<SubmissionResult>(path, RESULT) });
+        const result = readResult(join(folder, RESULT));
+        if (result) found.push({ folder, result });
       }
     }
     return found.sort((a, b) => compareIds(a.result.submission, b.result.submission));

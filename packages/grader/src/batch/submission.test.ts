@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp-dirs.ts';
@@ -81,13 +81,22 @@ describe('loadSubmissions', () => {
     expect(() => loadSubmissions([join(root, 'notes.txt')])).toThrow(/a file must be predictions/);
     const layout = tree({ 'm/latest/x.diff': DIFF });
     expect(() => loadSubmissions([layout])).toThrow(/'latest' is not an attempt number/);
+    // An attempt folder with neither a target nor one diff is graded as a directory (and fails to start).
     const empty = tree({ 'n/1/empty.txt': '' });
-    expect(() => loadSubmissions([empty])).toThrow(/holds neither a target .* nor a \.diff/);
+    expect(loadSubmissions([empty]).map((s) => `${s.id} ${s.source.kind}`)).toEqual(['n/1 directory']);
     expect(() => loadSubmissions([tempDir('grader-empty-')])).toThrow(/no submissions found/);
   });
 
-  it('gives every model its own folder (slashes as SWE-bench writes them)', () => {
-    expect(submissionFolder({ model: 'openai/gpt-x', attempt: 2 })).toBe(join('openai__gpt-x', '2'));
-    expect(submissionFolder({ model: '../etc', attempt: 1 })).toBe(join('_..__etc', '1'));
+  it('gives every model a folder of its own, inside the results', () => {
+    expect(submissionFolder({ model: 'model-a', attempt: 2 })).toBe(join('model-a', '2'));
+    expect(submissionFolder({ model: 'openai/gpt-x', attempt: 2 })).toMatch(/^openai__gpt-x-[0-9a-f]{6}\/2$/);
+    expect(submissionFolder({ model: '../etc', attempt: 1 })).toMatch(/^_\.\.__etc-[0-9a-f]{6}\/1$/);
+    expect(submissionFolder({ model: 'gpt 4', attempt: 1 })).not.toBe(submissionFolder({ model: 'gpt_4', attempt: 1 }));
+  });
+
+  it('reads diffs only from regular files', () => {
+    const root = tree({ 'm/1/x.txt': '' });
+    symlinkSync('/etc/hostname', join(root, 'm/1/fix.diff'));
+    expect(() => loadSubmissions([root])).toThrow(/fix\.diff: not a regular file/);
   });
 });

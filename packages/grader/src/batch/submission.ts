@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 
@@ -34,8 +35,11 @@ export function isTargetDir(dir: string): boolean {
 
 /** The folder a submission's results go to: the model (`/` becomes `__`, as SWE-bench does) and the attempt. */
 export function submissionFolder(sub: Pick<Submission, 'model' | 'attempt'>): string {
-  const model = sub.model.replaceAll('/', '__').replace(/[^A-Za-z0-9._@+-]/g, '_');
-  return join(model.startsWith('.') ? `_${model}` : model, String(sub.attempt));
+  let model = sub.model.replaceAll('/', '__').replace(/[^A-Za-z0-9._@+-]/g, '_');
+  if (model.startsWith('.')) model = `_${model}`;
+  // Two names that sanitise alike ("gpt 4", "gpt_4") keep folders of their own.
+  if (model !== sub.model) model = `${model}-${createHash('sha256').update(sub.model).digest('hex').slice(0, 6)}`;
+  return join(model, String(sub.attempt));
 }
 
 function make(model: string, attempt: number, origin: string, source: SubmissionSource, instanceId?: string): Submission {
@@ -51,7 +55,14 @@ function parseAttempt(name: string, where: string): number {
   return attempt;
 }
 
+/** Larger than any diff a model writes for this task. */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** A submissions file: a regular file (not a FIFO, device or symlink) of bounded size. */
 function readText(path: string): string {
+  const info = lstatSync(path, { throwIfNoEntry: false });
+  if (!info?.isFile()) throw invalid(`${path}: not a regular file`, 'give diffs and predictions as regular files (symlinks, FIFOs and devices are not read)');
+  if (info.size > MAX_FILE_BYTES) throw invalid(`${path}: ${info.size} bytes, more than the ${MAX_FILE_BYTES} a submissions file may have`, 'split it, or check that it is the right file');
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
@@ -113,10 +124,9 @@ function fromAttemptDir(dir: string, model: string, attempt: number): Submission
     const file = join(dir, diffs[0] as string);
     return make(model, attempt, file, { kind: 'diff', patch: readText(file) });
   }
-  throw invalid(
-    `${dir}: holds ${diffs.length === 0 ? 'neither a target (target.json or package.json) nor a .diff' : `${diffs.length} diffs`}`,
-    'an attempt folder holds a service directory that follows docs/CONTRACT.md, or exactly one .diff/.patch against the exported task',
-  );
+  // Neither a target nor one diff: graded as a directory, which then fails to say how to start
+  // (a verdict on this submission, not a reason to stop the batch).
+  return make(model, attempt, dir, { kind: 'directory', dir });
 }
 
 const ATTEMPT_NAME = /^(?:attempt[-_]?)?\d+$/i;

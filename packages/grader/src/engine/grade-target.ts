@@ -101,6 +101,8 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
         judgedBeforeAbort = judged;
       };
       signal?.addEventListener('abort', markAbort, { once: true });
+      // Aborted while the servers were being repaired: nothing of this run counts.
+      if (signal?.aborted) markAbort();
       const counted: CheckListener = (r) => {
         if (signal?.aborted) return;
         judged += 1;
@@ -109,6 +111,11 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
       const outcome = await runChecks({ endpoints: infra.endpoints, target, seed, runDir: join(runDir, `run-${run + 1}`), selected, ...(sandbox ? { sandbox: sandbox.spec } : {}) }, run, counted, signal).finally(() => signal?.removeEventListener('abort', markAbort));
       if (judgedBeforeAbort !== undefined) {
         const kept = outcome.results.slice(0, judgedBeforeAbort).filter((r) => r.status !== 'skipped');
+        // A failure of the grader's own before the budget ran out is still the grader's.
+        const infraFailure = kept.find((r) => r.message?.startsWith(InfraFailure.PREFIX));
+        if (infraFailure) {
+          throw new GraderError('INFRA_FAILED', `the grader's infrastructure failed while grading ${target.name}: ${stripInfraPrefix(infraFailure.message ?? '')}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
+        }
         const keptIds = new Set(kept.map((r) => r.id));
         const rest = failSelected(selected, abortReason(), run).filter((r) => r.status === 'skipped' || !keptIds.has(r.id));
         for (const r of rest) if (r.status === 'failed') listener?.(r);

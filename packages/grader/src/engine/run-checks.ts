@@ -98,7 +98,7 @@ async function runVitest(ctx: GradingContext, collector: ResultCollector, includ
   const cancel = (): void => void vitest.cancelCurrentRun('budget-exceeded' as 'keyboard-input');
   signal?.addEventListener('abort', cancel, { once: true });
   try {
-    await vitest.start();
+    if (!signal?.aborted) await vitest.start();
   } finally {
     signal?.removeEventListener('abort', cancel);
     await vitest.close();

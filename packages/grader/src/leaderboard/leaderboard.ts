@@ -77,7 +77,8 @@ export function buildLeaderboard(settings: GradingSettings, results: readonly Su
   models.sort((a, b) => b.meanScore - a.meanScore || b.resolved - a.resolved || (a.model < b.model ? -1 : 1));
 
   const checks: CheckRow[] = settings.checks.map((id) => {
-    const rates: Record<string, { passed: number; runs: number }> = {};
+    // No prototype: a model may be called "__proto__".
+    const rates = Object.create(null) as Record<string, { passed: number; runs: number }>;
     for (const [model, list] of byModel) {
       let passed = 0;
       let runs = 0;

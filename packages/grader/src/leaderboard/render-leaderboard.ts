@@ -51,7 +51,7 @@ export function renderTable(board: Leaderboard): string {
 }
 
 function markdownTable(header: string[], rows: string[][]): string {
-  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
   return [`| ${header.map(esc).join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
 }
 
@@ -64,7 +64,11 @@ export function renderMarkdown(board: Leaderboard): string {
 /** One row per model: the table's columns, then one `check:<id>` column per check (pass rate 0..1). */
 export function renderCsv(board: Leaderboard): string {
   const models = modelColumns(board);
-  const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  // A leading = + - @ would make a spreadsheet run the cell as a formula (CSV injection).
+  const quote = (raw: string): string => {
+    const s = /^[=+\-@\t\r]/.test(raw) && !/^-?\d/.test(raw) ? `'${raw}` : raw;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
   const header = [...models.header.map((h) => h.replace(/ /g, '_')), ...board.checks.map((c) => `check:${c.id}`)];
   const rows = board.models.map((m, i) => [
     ...(models.rows[i] ?? []),

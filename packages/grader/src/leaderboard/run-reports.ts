@@ -30,10 +30,10 @@ export function resultsFromRunReports(files: readonly string[]): { settings: Gra
   const first = reports[0]?.report;
   if (!first) throw new GraderError('USAGE', 'no reports given', 'e.g. grader leaderboard a.json b.json');
   for (const { file, report } of reports) {
-    if (report.graderVersion !== first.graderVersion || report.seed !== first.seed || report.repeats !== first.repeats) {
+    if (report.graderVersion !== first.graderVersion || report.seed !== first.seed || report.repeats !== first.repeats || report.containment.sandboxed !== first.containment.sandboxed) {
       throw new GraderError(
         'BATCH_MISMATCH',
-        `${file} was graded with other settings than ${reports[0]?.file ?? ''} (grader ${report.graderVersion} vs ${first.graderVersion}, seed ${report.seed} vs ${first.seed}, ${report.repeats} vs ${first.repeats} run(s))`,
+        `${file} was graded with other settings than ${reports[0]?.file ?? ''} (grader ${report.graderVersion} vs ${first.graderVersion}, seed ${report.seed} vs ${first.seed}, ${report.repeats} vs ${first.repeats} run(s), sandboxed ${String(report.containment.sandboxed)} vs ${String(first.containment.sandboxed)})`,
         'compare only reports of one grader version, seed and --repeat',
       );
     }

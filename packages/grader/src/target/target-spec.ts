@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import { REPO_ROOT } from '../paths.ts';
@@ -39,14 +39,32 @@ export function resolveTarget(nameOrPath: string, cwd: string = process.cwd()): 
   }
   const name = named ? nameOrPath : basename(dir);
   const manifest = join(dir, 'target.json');
-  if (existsSync(manifest)) return { name, dir, source: 'target.json', ...parseManifest(readFileSync(manifest, 'utf8'), manifest) };
+  if (lstatSync(manifest, { throwIfNoEntry: false })) return { name, dir, source: 'target.json', ...parseManifest(readManifest(manifest), manifest) };
   const pkg = join(dir, 'package.json');
-  if (existsSync(pkg)) return { name, dir, source: 'package.json', ...fromPackageJson(readFileSync(pkg, 'utf8'), pkg) };
+  if (lstatSync(pkg, { throwIfNoEntry: false })) return { name, dir, source: 'package.json', ...fromPackageJson(readManifest(pkg), pkg) };
   throw new GraderError(
     'TARGET_INVALID',
     `target ${dir} has neither target.json nor package.json`,
     'add a target.json with a "start" command (docs/CONTRACT.md, "How a target is started")',
   );
+}
+
+/** Larger than any manifest; a submission's file is read only up to this. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * A submission's manifest, read as the grader (outside any sandbox): only a regular file (never
+ * through a symlink, never a FIFO or device), of bounded size; any problem is TARGET_INVALID.
+ */
+function readManifest(file: string): string {
+  const info = lstatSync(file);
+  if (!info.isFile()) throw invalid(file, 'is not a regular file (a symlink, folder or device is not followed)');
+  if (info.size > MAX_MANIFEST_BYTES) throw invalid(file, `is ${info.size} bytes; at most ${MAX_MANIFEST_BYTES}`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw invalid(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
 }
 
 function invalid(file: string, what: string): GraderError {
@@ -61,12 +79,19 @@ function toCommand(value: unknown, file: string, field: string): CommandSpec {
   throw invalid(file, `"${field}" must be a non-empty string (run by sh -c) or a non-empty array of strings (argv)`);
 }
 
+/** A JSON.parse error without the text it quotes (a submission's file may hold anything). */
+function jsonError(error: unknown): string {
+  const message = (error as Error).message;
+  const position = /position \d+(?: \(line \d+ column \d+\))?/.exec(message);
+  return position ? `syntax error at ${position[0]}` : 'syntax error';
+}
+
 export function parseManifest(text: string, file: string): Pick<TargetSpec, 'build' | 'start'> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw invalid(file, `not valid JSON (${(error as Error).message})`);
+    throw invalid(file, `not valid JSON (${jsonError(error)})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalid(file, 'must be a JSON object');
   const record = json as Record<string, unknown>;
@@ -81,7 +106,7 @@ function fromPackageJson(text: string, file: string): Pick<TargetSpec, 'build' |
   try {
     pkg = JSON.parse(text) as typeof pkg;
   } catch (error) {
-    throw invalid(file, `not valid JSON (${(error as Error).message})`);
+    throw invalid(file, `not valid JSON (${jsonError(error)})`);
   }
   if (typeof pkg.scripts?.start !== 'string') throw invalid(file, 'has no scripts.start (and there is no target.json)');
   const start: CommandSpec = { argv: ['npm', 'start', '--silent'] };

@@ -49,7 +49,9 @@ export function batchCommand(yargs: Argv, output: Output): Argv {
 export async function batch(args: BatchArgs, output: Output): Promise<number> {
   // Everything that can be wrong with the input is refused before anything starts or is written.
   validateNumbers(args);
-  if (!Number.isFinite(args.budget) || args.budget <= 0) throw new GraderError('USAGE', `--budget must be a positive number of seconds, got ${String(args.budget)}`, 'e.g. --budget 900');
+  if (!Number.isFinite(args.budget) || args.budget < 1 || args.budget > 86_400) {
+    throw new GraderError('USAGE', `--budget must be a number of seconds from 1 to 86400, got ${String(args.budget)}`, 'e.g. --budget 900');
+  }
   const shard = args.shard === undefined ? undefined : parseShard(args.shard);
   const weightsFile = args.weights ? resolve(args.weights) : join(REPO_ROOT, 'weights.json');
   const weights = loadWeights(weightsFile, CATALOG);

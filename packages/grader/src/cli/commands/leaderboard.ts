@@ -28,7 +28,14 @@ function fromBatchFolders(dirs: readonly string[]): { settings: GradingSettings;
     const difference = settingsDifference(first.manifest.settings, store.manifest.settings);
     if (difference) throw new GraderError('BATCH_MISMATCH', `${store.dir} was graded with other settings than ${first.dir} (${difference})`, 'compare only batches graded with the same grader, seed, weights and options');
   }
-  const results = new Map(stores.flatMap((s) => s.results()).map((r) => [r.submission.id, r]));
+  const results = new Map<string, SubmissionResult>();
+  for (const store of stores) {
+    for (const r of store.results()) {
+      const other = results.get(r.submission.id);
+      if (other && other.key !== r.key) throw new GraderError('BATCH_MISMATCH', `submission ${r.submission.id} has different content in two of the folders (${store.dir} and another)`, 'give folders of one batch, or merge them first with grader merge');
+      results.set(r.submission.id, r);
+    }
+  }
   return { settings: first.manifest.settings, results: [...results.values()] };
 }
 
