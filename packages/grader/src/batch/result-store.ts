@@ -1,5 +1,5 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import { TOOL_NAME } from '../reports/report-data.ts';
 import type { Category } from '../scoring/types.ts';
@@ -107,13 +107,22 @@ export function settingsDifference(a: GradingSettings, b: GradingSettings): stri
  * (`submissions/<model>/<attempt>/`) holding its result, report, logs and what was graded.
  */
 export class ResultStore {
-  private readonly byKey = new Map<string, { folder: string; result: SubmissionResult }>();
+  /** Finished results by folder: read from disk once, then kept up to date by this process (the only writer, see lock()). */
+  private readonly byFolder = new Map<string, SubmissionResult>();
 
   private constructor(
     readonly dir: string,
     readonly manifest: BatchManifest,
   ) {
-    for (const { folder, result } of this.scan()) this.byKey.set(result.key, { folder, result });
+    const root = join(dir, SUBMISSIONS);
+    if (!existsSync(root)) return;
+    for (const model of readdirSync(root)) {
+      for (const attempt of readdirSync(join(root, model))) {
+        const folder = join(root, model, attempt);
+        const result = readResult(join(folder, RESULT));
+        if (result) this.byFolder.set(folder, result);
+      }
+    }
   }
 
   /**
@@ -194,19 +203,21 @@ export class ResultStore {
   }
 
   /** The submission's result if it is done for this key. */
-  doneFor(sub: Submission, key: string): SubmissionResult | undefined {
-    const result = readResult(join(this.folderOf(sub), RESULT));
+  doneFor(sub: Pick<Submission, 'id' | 'model' | 'attempt'>, key: string): SubmissionResult | undefined {
+    const result = this.byFolder.get(this.folderOf(sub));
     return result && result.key === key && result.submission.id === sub.id ? result : undefined;
   }
 
   /** A result with this key under any submission (identical content graded before). */
   withKey(key: string): { folder: string; result: SubmissionResult } | undefined {
-    return this.byKey.get(key);
+    for (const [folder, result] of this.byFolder) if (result.key === key) return { folder, result };
+    return undefined;
   }
 
   /** Empties the submission's folder (a partial earlier attempt, or a changed submission) and returns it. */
   begin(sub: Submission): string {
     const folder = this.folderOf(sub);
+    this.byFolder.delete(folder);
     rmSync(folder, { recursive: true, force: true });
     mkdirSync(folder, { recursive: true });
     return folder;
@@ -217,7 +228,7 @@ export class ResultStore {
     const folder = this.folderOf(sub);
     writeFileSync(join(folder, 'summary.txt'), `${summaryLine(result)}\n`);
     writeAtomic(join(folder, RESULT), `${JSON.stringify(result, null, 2)}\n`);
-    this.byKey.set(result.key, { folder, result });
+    this.byFolder.set(folder, result);
   }
 
   /** Copies another folder's files into this submission's folder (used by merge). */
@@ -230,7 +241,8 @@ export class ResultStore {
     rmSync(folder, { recursive: true, force: true });
     renameSync(staging, folder);
     const result = readResult(join(folder, RESULT));
-    if (result) this.byKey.set(result.key, { folder, result });
+    if (result) this.byFolder.set(folder, result);
+    else this.byFolder.delete(folder);
   }
 
   /** Every finished result in the folder, sorted by submission id. */
@@ -238,29 +250,15 @@ export class ResultStore {
     return this.scan().map((r) => r.result);
   }
 
-  /** Every finished result with its folder. */
+  /** Every finished result with its folder, sorted by submission id. */
   scan(): { folder: string; result: SubmissionResult }[] {
-    const root = join(this.dir, SUBMISSIONS);
-    if (!existsSync(root)) return [];
-    const found: { folder: string; result: SubmissionResult }[] = [];
-    for (const model of readdirSync(root)) {
-      for (const attempt of readdirSync(join(root, model))) {
-        const folder = join(root, model, attempt);
-        const result = readResult(join(folder, RESULT));
-        if (result) found.push({ folder, result });
-      }
-    }
-    return found.sort((a, b) => compareIds(a.result.submission, b.result.submission));
+    return [...this.byFolder].map(([folder, result]) => ({ folder, result })).sort((a, b) => compareIds(a.result.submission, b.result.submission));
   }
 
   /** Rewrites summary.json: the manifest plus every result (without per-check detail). */
   writeSummary(): void {
     const results = this.results().map(({ checks: _checks, ...rest }) => rest);
     writeAtomic(join(this.dir, SUMMARY), `${JSON.stringify({ ...this.manifest, submissions: results.length, results }, null, 2)}\n`);
-  }
-
-  relative(path: string): string {
-    return relative(this.dir, path);
   }
 }
 

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Argv } from 'yargs';
 import { runBatch } from '../../batch/batch-run.ts';
-import { graderBuild, type GradingSettings } from '../../batch/content-key.ts';
+import { digestText, graderBuild, type GradingSettings } from '../../batch/content-key.ts';
 import { ResultStore } from '../../batch/result-store.ts';
 import { parseShard, pickShard } from '../../batch/shard.ts';
 import { loadSubmissions } from '../../batch/submission.ts';
@@ -74,7 +73,7 @@ export async function batch(args: BatchArgs, output: Output): Promise<number> {
     graderBuild: graderBuild(),
     seed: args.seed,
     repeat: args.repeat,
-    weights: createHash('sha256').update(readFileSync(weightsFile)).digest('hex').slice(0, 16),
+    weights: digestText(readFileSync(weightsFile)).slice(0, 16),
     checks: selected,
     containment: sandbox ? `sandboxed: ${JSON.stringify(limits)}, build ${buildTimeoutMs / 1000} s` : 'not sandboxed',
     budgetSeconds: args.budget,
@@ -93,7 +92,8 @@ export async function batch(args: BatchArgs, output: Output): Promise<number> {
       lifecycle,
       output,
     );
-    const results = store.results().filter((r) => submissions.some((s) => s.id === r.submission.id));
+    const ids = new Set(submissions.map((s) => s.id));
+    const results = store.results().filter((r) => ids.has(r.submission.id));
     const mean = results.length > 0 ? results.reduce((sum, r) => sum + r.score, 0) / results.length : 0;
     output.data(
       `${outcome.total} submission(s): ${outcome.graded} graded now, ${outcome.doneBefore} before, ${outcome.reused} reused; mean score ${mean.toFixed(3)}, ${results.filter((r) => r.resolved).length} resolved; results in ${store.dir} (grader leaderboard ${store.dir})`,

@@ -1,8 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { GradingSettings } from '../../batch/content-key.ts';
 import type { Argv } from 'yargs';
-import { ResultStore, settingsDifference, type SubmissionResult } from '../../batch/result-store.ts';
+import { collectResults } from '../../batch/merge.ts';
+import type { GradingSettings } from '../../batch/content-key.ts';
+import { ResultStore, type SubmissionResult } from '../../batch/result-store.ts';
 import { GraderError } from '../../errors/grader-error.ts';
 import { buildLeaderboard, type Leaderboard } from '../../leaderboard/leaderboard.ts';
 import { renderHtml } from '../../leaderboard/render-html.ts';
@@ -19,24 +20,9 @@ const RENDER: Record<LeaderboardFormat, (board: Leaderboard) => string> = {
   html: renderHtml,
 };
 
-/** The results of batch folders graded with the same settings (one per submission id). */
 function fromBatchFolders(dirs: readonly string[]): { settings: GradingSettings; results: SubmissionResult[] } {
-  const stores = dirs.map((d) => ResultStore.openForReading(d));
-  const first = stores[0];
-  if (!first) throw new GraderError('USAGE', 'grader leaderboard needs a batch folder', 'e.g. grader leaderboard results/');
-  for (const store of stores.slice(1)) {
-    const difference = settingsDifference(first.manifest.settings, store.manifest.settings);
-    if (difference) throw new GraderError('BATCH_MISMATCH', `${store.dir} was graded with other settings than ${first.dir} (${difference})`, 'compare only batches graded with the same grader, seed, weights and options');
-  }
-  const results = new Map<string, SubmissionResult>();
-  for (const store of stores) {
-    for (const r of store.results()) {
-      const other = results.get(r.submission.id);
-      if (other && other.key !== r.key) throw new GraderError('BATCH_MISMATCH', `submission ${r.submission.id} has different content in two of the folders (${store.dir} and another)`, 'give folders of one batch, or merge them first with grader merge');
-      results.set(r.submission.id, r);
-    }
-  }
-  return { settings: first.manifest.settings, results: [...results.values()] };
+  const { settings, results } = collectResults(dirs.map((d) => ResultStore.openForReading(d)));
+  return { settings, results: results.map((r) => r.result) };
 }
 
 export function leaderboardCommand(yargs: Argv, output: Output): Argv {
