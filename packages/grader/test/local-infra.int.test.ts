@@ -39,8 +39,10 @@ describe('LocalInfra (real Kafka + PostgreSQL)', () => {
       await consumer.subscribe({ topic: ns.topic, fromBeginning: true });
       await consumer.run({ eachMessage: ({ message }) => Promise.resolve(void received.push(String(message.value))) });
       await waitForConsumerToJoinGroup(admin, ns.groupId, 1);
-      for (let i = 0; i < 100 && received.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(received.sort()).toEqual(['hello-0', 'hello-1', 'hello-2']);
+      // At-least-once: a rebalance right after the first join may deliver a message again.
+      const distinct = (): string[] => [...new Set(received)].sort();
+      for (let i = 0; i < 100 && distinct().length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(distinct()).toEqual(['hello-0', 'hello-1', 'hello-2']);
       await consumer.disconnect(); // commits
       const [offsets] = await admin.fetchOffsets({ groupId: ns.groupId, topics: [ns.topic] });
       expect(offsets?.partitions.map((p) => p.offset).sort()).toEqual(['1', '1', '1']);
