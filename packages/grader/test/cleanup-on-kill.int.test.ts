@@ -1,7 +1,10 @@
+import Dockerode from 'dockerode';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dockerEngineAvailable } from '../src/infra/docker-infra.ts';
+import { OWNER_PID_LABEL } from '../src/infra/docker/labels.ts';
 import { freePort } from '../src/infra/ports.ts';
 import { KAFKA_VERSION } from '../src/infra/versions.ts';
 import { spawnGrader, type GraderProcess } from './helpers/grader-process.ts';
@@ -117,5 +120,44 @@ describe('grader infra up leaves nothing behind', () => {
     expect(exit.code).toBe(2);
     expect(g.stderr).toMatch(/error\[JAVA_NOT_FOUND\]: Java not found \(tried \/nonexistent-jdk\/bin\/java from JAVA_HOME\) \(hint: install a JDK/);
     await expectNothingLeft(g);
+  });
+});
+
+// The same kill points against a real Docker engine (skipped where none answers): containers are
+// found by the owner pid label the grader puts on each, volumes by count (nothing may be added).
+const engine = await dockerEngineAvailable();
+
+describe.skipIf(!engine)('grader infra up --infra docker leaves nothing behind', () => {
+  const docker = new Dockerode();
+  const containersOf = async (g: GraderProcess) =>
+    (await docker.listContainers({ all: true, filters: { label: [`${OWNER_PID_LABEL}=${g.child.pid}`] } })).map((c) => c.Names[0] ?? c.Id);
+  const volumeCount = async () => (await docker.listVolumes()).Volumes?.length ?? 0;
+  const networkCount = async () => (await docker.listNetworks()).length;
+
+  const dockerKillPoints: { name: string; when: RegExp; signal: NodeJS.Signals }[] = [
+    { name: 'SIGKILL right after the first container is created', when: /created (kafka|postgres) container/, signal: 'SIGKILL' },
+    { name: 'SIGTERM while Kafka boots', when: /postgres ready/, signal: 'SIGTERM' },
+    { name: 'SIGINT once up', when: /DATABASE_URL=/, signal: 'SIGINT' },
+    { name: 'SIGKILL once up (the reaper removes both within seconds)', when: /DATABASE_URL=/, signal: 'SIGKILL' },
+  ];
+
+  it.each(dockerKillPoints)('$name', async ({ when, signal }) => {
+    const [volumes, networks] = [await volumeCount(), await networkCount()];
+    const g = spawnGrader(['infra', 'up', '--infra', 'docker']);
+    started.push(g);
+    await g.waitFor(when, 600_000);
+    expect((await containersOf(g)).length).toBeGreaterThan(0);
+    g.child.kill(signal);
+    const exit = await g.exited;
+    if (signal === 'SIGKILL') expect(exit.signal).toBe('SIGKILL');
+    else expect(exit.code).toBe(0);
+    const killedAt = Date.now();
+    const clean = await eventually(async () => (await containersOf(g)).length === 0, 15_000);
+    expect(clean ? [] : await containersOf(g)).toEqual([]);
+    // Within seconds, not at the next start's sweep.
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect([await volumeCount(), await networkCount()]).toEqual([volumes, networks]);
+    // The reaper itself ends once there is nothing left to watch.
+    expect(await eventually(() => processesWithEnvMarker(g.marker).length === 0, 10_000)).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import type { SandboxLimits } from '../sandbox/sandbox-command.ts';
 import { DEFAULT_LIMITS } from '../sandbox/sandbox.ts';
 import type { InfraLogger } from '../infra/infra.ts';
 import type { InfraChoice } from '../infra/select-infra.ts';
+import { DEBOOTSTRAP_BASE_IMAGE, DEFAULT_DEBIAN_MIRROR, KAFKA_IMAGE, POSTGRES_IMAGE } from '../infra/versions.ts';
 
 /**
  * Every CLI option in one typed table. yargs builds parsing and `--help` from it, so the help
@@ -43,6 +44,23 @@ export const optionTable = {
     describe: 'seconds each service may take to become ready',
     group: 'Infrastructure:',
   },
+  'kafka-image': {
+    type: 'string',
+    describe: `docker only: the Kafka image to run (default ${KAFKA_IMAGE}, or the one \`grader infra images\` builds when that cannot be pulled)`,
+    group: 'Infrastructure:',
+  },
+  'postgres-image': {
+    type: 'string',
+    describe: `docker only: the PostgreSQL image to run (default ${POSTGRES_IMAGE}, or the one \`grader infra images\` builds when that cannot be pulled)`,
+    group: 'Infrastructure:',
+  },
+  'base-image': {
+    type: 'string',
+    describe: `a Debian bookworm image to build the offline images on (default: ${DEBOOTSTRAP_BASE_IMAGE}, made with debootstrap)`,
+    group: 'Images:',
+  },
+  'debian-mirror': { type: 'string', default: DEFAULT_DEBIAN_MIRROR, describe: 'the mirror debootstrap makes the base image from', group: 'Images:' },
+  rebuild: { type: 'boolean', default: false, describe: 'build the images even when their inputs did not change', group: 'Images:' },
   target: {
     type: 'string',
     demandOption: true,
@@ -96,7 +114,20 @@ export const infraOptionNames = [
   'kafka-port',
   'postgres-port',
   'ready-timeout',
+  'kafka-image',
+  'postgres-image',
+  'base-image',
+  'debian-mirror',
 ] as const satisfies readonly OptionName[];
+
+export const imageOptionNames = ['base-image', 'debian-mirror', 'rebuild'] as const satisfies readonly OptionName[];
+
+/** Parsed `infra images` flags. */
+export interface ImageArgs {
+  'base-image'?: string | undefined;
+  'debian-mirror': string;
+  rebuild: boolean;
+}
 
 /** The subset of the table a command accepts, in the shape yargs' `.options()` takes. */
 export function pickOptions<const K extends readonly OptionName[]>(names: K): Pick<typeof optionTable, K[number]> {
@@ -138,6 +169,10 @@ export interface InfraArgs {
   'kafka-port'?: number | undefined;
   'postgres-port'?: number | undefined;
   'ready-timeout': number;
+  'kafka-image'?: string | undefined;
+  'postgres-image'?: string | undefined;
+  'base-image'?: string | undefined;
+  'debian-mirror'?: string | undefined;
 }
 
 /** The provider choice the infra flags describe (validated by selectInfra). */
@@ -149,6 +184,10 @@ export function infraChoice(args: InfraArgs, logger: InfraLogger): InfraChoice {
     kafkaPort: args['kafka-port'],
     postgresPort: args['postgres-port'],
     readyTimeoutMs: args['ready-timeout'] * 1000,
+    kafkaImage: args['kafka-image'],
+    postgresImage: args['postgres-image'],
+    baseImage: args['base-image'],
+    debianMirror: args['debian-mirror'],
     logger,
   };
 }

@@ -11,7 +11,8 @@ import { DockerInfra, dockerEngineAvailable, KAFKA_STARTED_MESSAGE, type DockerI
 import { FakeDocker } from './docker/fake-docker.ts';
 import { COMPONENT_LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL, SESSION_LABEL } from './docker/labels.ts';
 import type { InfraLogger } from './infra.ts';
-import { KAFKA_IMAGE, POSTGRES_IMAGE } from './versions.ts';
+import { BUILT_KAFKA_IMAGE, DEBOOTSTRAP_BASE_IMAGE, KAFKA_IMAGE, KAFKA_VERSION, POSTGRES_IMAGE } from './versions.ts';
+import { digestInputs, imagesDir, INPUTS_LABEL } from './docker/image-builder.ts';
 
 async function rejection(promise: Promise<unknown>): Promise<GraderError> {
   try {
@@ -188,17 +189,44 @@ describe('DockerInfra orchestration (FakeDocker, not a Docker engine)', () => {
     expect(fake.removedIds.length).toBe(removals);
   });
 
-  it('turns an {"error": ...} event on the pull stream into DOCKER_PULL_FAILED and creates nothing', async () => {
+  it('turns an {"error": ...} event on the pull stream of a named image into DOCKER_PULL_FAILED and creates nothing', async () => {
     const fake = readyFake();
-    fake.images.delete(KAFKA_IMAGE);
-    fake.pullScripts.set(KAFKA_IMAGE, [
+    const named = 'registry.example/kafka:custom';
+    fake.pullScripts.set(named, [
       { status: 'Pulling fs layer', id: 'a' },
       { errorDetail: { message: 'toomanyrequests: You have reached your pull rate limit.' }, error: 'toomanyrequests: You have reached your pull rate limit.' },
     ]);
-    const error = await rejection(infra(fake).start());
+    const error = await rejection(infra(fake, { kafkaImage: named }).start());
     expect(error.code).toBe('DOCKER_PULL_FAILED');
-    expect(error.message).toBe(`could not pull ${KAFKA_IMAGE}: toomanyrequests: You have reached your pull rate limit.`);
+    expect(error.message).toBe(`could not pull ${named}: toomanyrequests: You have reached your pull rate limit.`);
     expect(fake.containers.size).toBe(0);
+  });
+
+  it('runs the offline-built image, with one line saying so, when the official one cannot be pulled', async () => {
+    const fake = readyFake();
+    fake.images.delete(KAFKA_IMAGE);
+    fake.pullScripts.set(KAFKA_IMAGE, [{ errorDetail: { message: 'no such host' }, error: 'no such host' }]);
+    // Present and built from the current inputs, so it is used as it is (a stale one would be rebuilt).
+    fake.images.add(DEBOOTSTRAP_BASE_IMAGE);
+    fake.images.add(BUILT_KAFKA_IMAGE);
+    const inputs = digestInputs(join(imagesDir(), 'kafka'), [`sha256:id-of-${DEBOOTSTRAP_BASE_IMAGE}`, `kafka ${KAFKA_VERSION}`]);
+    fake.imageLabels.set(BUILT_KAFKA_IMAGE, { [INPUTS_LABEL]: inputs });
+    const logger = recordingLogger();
+    const started = await infra(fake, { logger }).start();
+    expect([...fake.containers.values()].map((c) => c.options.Image).sort()).toEqual([BUILT_KAFKA_IMAGE, POSTGRES_IMAGE]);
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      `could not pull ${KAFKA_IMAGE}: no such host; using ${BUILT_KAFKA_IMAGE} instead (built offline from packages/grader/images, as \`grader infra images\` does)`,
+    ]);
+    await started.stop();
+  });
+
+  it('runs the images named with kafkaImage/postgresImage', async () => {
+    const fake = readyFake();
+    fake.images.add('mine/kafka:1');
+    fake.images.add('mine/postgres:1');
+    const started = await infra(fake, { kafkaImage: 'mine/kafka:1', postgresImage: 'mine/postgres:1' }).start();
+    expect([...fake.containers.values()].map((c) => c.options.Image).sort()).toEqual(['mine/kafka:1', 'mine/postgres:1']);
+    await started.stop();
   });
 
   it('times out with DOCKER_NOT_READY naming kafka, the time and its last log lines; removes both', async () => {

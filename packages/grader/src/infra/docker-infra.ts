@@ -2,13 +2,16 @@ import Dockerode from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { DockerBoot, interruptedError, type DockerReadinessProbes } from './docker/docker-boot.ts';
 import { describeDockerEndpoint, engineUnavailableError, isLocalEndpoint, PING_TIMEOUT_MS, pingEngine } from './docker/engine.ts';
+import { startContainerReaper } from './docker/container-reaper.ts';
+import { ImageBuilder, type BuiltComponent } from './docker/image-builder.ts';
 import { ensureImage } from './docker/images.ts';
+import { GraderError } from '../errors/grader-error.ts';
 import { currentOwner } from './docker/labels.ts';
 import type { StartedDockerInfra } from './docker/started-docker-infra.ts';
 import { sweepLeftovers } from './docker/sweep.ts';
 import type { Infra, InfraLogger } from './infra.ts';
 import { silentLogger } from './infra.ts';
-import { KAFKA_IMAGE, POSTGRES_IMAGE } from './versions.ts';
+import { BUILT_KAFKA_IMAGE, BUILT_POSTGRES_IMAGE, KAFKA_IMAGE, POSTGRES_IMAGE } from './versions.ts';
 import { probeKafkaAdmin, probePostgres } from './wait/probes.ts';
 import { restrictMaintenanceDatabases } from './namespace.ts';
 
@@ -24,6 +27,13 @@ export interface DockerInfraOptions {
   readonly readyTimeoutMs?: number;
   /** Defaults to the kafkajs admin and pg probes the other providers use (wait/probes.ts). */
   readonly probes?: Partial<DockerReadinessProbes>;
+  /** Any image to run instead of apache/kafka:<version> (pulled if missing, never built). */
+  readonly kafkaImage?: string | undefined;
+  /** Any image to run instead of postgres:<version> (pulled if missing, never built). */
+  readonly postgresImage?: string | undefined;
+  /** Where official images cannot be pulled, the built ones are made on this base (ImageBuilder). */
+  readonly baseImage?: string | undefined;
+  readonly debianMirror?: string | undefined;
 }
 
 export const DEFAULT_READY_TIMEOUT_MS = 90_000;
@@ -39,6 +49,27 @@ export async function dockerEngineAvailable(docker?: Dockerode, timeoutMs = 1_50
   } catch {
     return false;
   }
+}
+
+/**
+ * The engine at DOCKER_HOST or the default socket (or `docker`), once it answers a ping;
+ * DOCKER_UNAVAILABLE naming where it looked otherwise.
+ */
+export async function connectEngine(timeoutMs = PING_TIMEOUT_MS, given?: Dockerode): Promise<{ docker: Dockerode; endpoint: string }> {
+  let docker: Dockerode;
+  try {
+    docker = given ?? new Dockerode();
+  } catch (error) {
+    // dockerode throws synchronously on a DOCKER_HOST it cannot parse.
+    throw engineUnavailableError(error, process.env.DOCKER_HOST ?? 'DOCKER_HOST');
+  }
+  const endpoint = await describeDockerEndpoint(docker);
+  try {
+    await pingEngine(docker, timeoutMs);
+  } catch (error) {
+    throw engineUnavailableError(error, endpoint);
+  }
+  return { docker, endpoint };
 }
 
 /**
@@ -69,33 +100,25 @@ export class DockerInfra implements Infra {
       }),
     };
 
-    let docker: Dockerode;
-    try {
-      docker = this.options.docker ?? new Dockerode();
-    } catch (error) {
-      // dockerode throws synchronously on a DOCKER_HOST it cannot parse.
-      throw engineUnavailableError(error, process.env.DOCKER_HOST ?? 'DOCKER_HOST');
-    }
-    const endpoint = await describeDockerEndpoint(docker);
-    try {
-      await pingEngine(docker, PING_TIMEOUT_MS);
-    } catch (error) {
-      throw engineUnavailableError(error, endpoint);
-    }
+    const { docker, endpoint } = await connectEngine(PING_TIMEOUT_MS, this.options.docker);
     if (!isLocalEndpoint(endpoint)) {
       logger.warn(`the Docker engine at ${endpoint} is not on this machine: ports it publishes on its 127.0.0.1 may not be reachable from here`);
     }
 
+    const images = { kafka: '', postgres: '' };
     try {
       await sweepLeftovers(docker, logger);
-      for (const image of [KAFKA_IMAGE, POSTGRES_IMAGE]) {
+      const builder = new ImageBuilder({ docker, endpoint, logger, baseImage: this.options.baseImage, debianMirror: this.options.debianMirror, signal });
+      for (const component of ['kafka', 'postgres'] as const) {
         signal?.throwIfAborted();
-        await ensureImage(docker, image, logger, endpoint, signal);
+        images[component] = await this.image(component, { docker, endpoint, logger, builder, signal });
       }
     } catch (error) {
       throw signal?.aborted ? interruptedError(error) : error;
     }
 
+    // The engine this process reaches by default is the one the reaper reaches too.
+    if (this.options.docker === undefined) startContainerReaper(sessionId);
     return new DockerBoot({
       docker,
       endpoint,
@@ -103,7 +126,33 @@ export class DockerInfra implements Infra {
       logger,
       probes,
       timeoutMs: this.options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+      images,
       ...(signal ? { signal } : {}),
     }).run();
+  }
+
+  /**
+   * The image a component runs: the one the user named (pulled if missing), else the official
+   * one, else (its pull failed: no registry, air-gapped CI) the one ImageBuilder builds offline.
+   */
+  private async image(
+    component: BuiltComponent,
+    ctx: { docker: Dockerode; endpoint: string; logger: InfraLogger; builder: ImageBuilder; signal: AbortSignal | undefined },
+  ): Promise<string> {
+    const named = component === 'kafka' ? this.options.kafkaImage : this.options.postgresImage;
+    if (named !== undefined) {
+      await ensureImage(ctx.docker, named, ctx.logger, ctx.endpoint, ctx.signal);
+      return named;
+    }
+    const official = component === 'kafka' ? KAFKA_IMAGE : POSTGRES_IMAGE;
+    try {
+      await ensureImage(ctx.docker, official, ctx.logger, ctx.endpoint, ctx.signal);
+      return official;
+    } catch (error) {
+      if (!(error instanceof GraderError) || error.code !== 'DOCKER_PULL_FAILED') throw error;
+      const built = component === 'kafka' ? BUILT_KAFKA_IMAGE : BUILT_POSTGRES_IMAGE;
+      ctx.logger.warn(`${error.message}; using ${built} instead (built offline from packages/grader/images, as \`grader infra images\` does)`);
+      return (await ctx.builder.build(component)).image;
+    }
   }
 }

@@ -10,14 +10,23 @@ export interface InfraChoice {
   readonly kafkaPort?: number | undefined;
   readonly postgresPort?: number | undefined;
   readonly readyTimeoutMs?: number | undefined;
+  readonly kafkaImage?: string | undefined;
+  readonly postgresImage?: string | undefined;
+  readonly baseImage?: string | undefined;
+  readonly debianMirror?: string | undefined;
   readonly logger: InfraLogger;
 }
 
 /** Validates the infra flags and returns the provider to start. `auto` = docker if it answers, else local. */
 export async function selectInfra(choice: InfraChoice): Promise<Infra> {
   const externalFlags = choice.kafkaBrokers !== undefined || choice.databaseUrl !== undefined;
+  const imageFlags = choice.kafkaImage !== undefined || choice.postgresImage !== undefined;
   let kind = choice.infra;
   if (kind === 'auto' && externalFlags) kind = 'external';
+  if (kind === 'auto' && imageFlags) kind = 'docker';
+  if (imageFlags && kind !== 'docker') {
+    throw new GraderError('USAGE', `--kafka-image/--postgres-image only apply to --infra docker, not --infra ${kind}`, 'drop them, or pass --infra docker');
+  }
   if (kind === 'external') {
     if (!choice.kafkaBrokers || !choice.databaseUrl) {
       throw new GraderError(
@@ -53,7 +62,14 @@ export async function selectInfra(choice: InfraChoice): Promise<Infra> {
     if (choice.kafkaPort !== undefined || choice.postgresPort !== undefined) {
       throw new GraderError('USAGE', '--kafka-port/--postgres-port apply to --infra local only', 'the docker provider always binds free ports on 127.0.0.1');
     }
-    return new docker.DockerInfra({ logger: choice.logger, ...timeout(choice) });
+    return new docker.DockerInfra({
+      logger: choice.logger,
+      kafkaImage: choice.kafkaImage,
+      postgresImage: choice.postgresImage,
+      baseImage: choice.baseImage,
+      debianMirror: choice.debianMirror,
+      ...timeout(choice),
+    });
   }
   return new LocalInfra({ logger: choice.logger, ...ports, ...timeout(choice) });
 }

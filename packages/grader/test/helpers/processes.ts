@@ -22,10 +22,10 @@ export function processesWithEnvMarker(marker: string): { pid: number; cmd: stri
 }
 
 /** Polls until `check` returns true or `timeoutMs` passes; returns the last result. */
-export async function eventually(check: () => boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (check()) return true;
+    if (await check()) return true;
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, intervalMs));
   }

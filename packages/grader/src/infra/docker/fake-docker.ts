@@ -48,6 +48,8 @@ export class FakeDocker {
   /** dockerode keeps the address on its modem; describeDockerEndpoint() reads it. */
   readonly modem = { socketPath: '/fake/docker.sock' };
   readonly images = new Set<string>();
+  /** Labels of present images (what `docker build --label` would have set). */
+  readonly imageLabels = new Map<string, Record<string, string>>();
   /** Events the pull stream of an image emits (an `error` event makes the pull fail). */
   readonly pullScripts = new Map<string, object[]>();
   readonly pulls: string[] = [];
@@ -83,7 +85,10 @@ export class FakeDocker {
 
   getImage(name: string): { inspect: () => Promise<object> } {
     return {
-      inspect: () => (this.images.has(name) ? Promise.resolve({ RepoTags: [name] }) : Promise.reject(apiError(404, `No such image: ${name}`))),
+      inspect: () =>
+        this.images.has(name)
+          ? Promise.resolve({ Id: `sha256:id-of-${name}`, RepoTags: [name], Config: { Labels: this.imageLabels.get(name) ?? {} } })
+          : Promise.reject(apiError(404, `No such image: ${name}`)),
     };
   }
 
