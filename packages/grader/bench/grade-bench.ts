@@ -15,12 +15,15 @@ export interface GradeSample {
 /**
  * One full `grader run` as a user runs it (infra boot included), measuring wall time and the
  * peak resident memory of the grader and everything it started (Kafka, PostgreSQL, replicas).
+ * On `--infra local` unless extraArgs names another provider (containers are not its descendants,
+ * so their memory is not in the figure then).
  */
 export async function benchGrade(target: string, extraArgs: readonly string[] = []): Promise<GradeSample> {
   const dir = mkdtempSync(join(tmpdir(), 'grader-bench-grade-'));
   const report = join(dir, 'report.json');
+  const infra = extraArgs.includes('--infra') ? [] : ['--infra', 'local'];
   const started = Date.now();
-  const child = spawn(process.execPath, [join(GRADER_ROOT, 'bin/grader.js'), 'run', '--target', target, '--infra', 'local', '--json', report, '--run-dir', join(dir, 'logs'), ...extraArgs], {
+  const child = spawn(process.execPath, [join(GRADER_ROOT, 'bin/grader.js'), 'run', '--target', target, ...infra, '--json', report, '--run-dir', join(dir, 'logs'), ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, CI: '1' },
   });

@@ -1,11 +1,14 @@
 // `pnpm bench`: speed and memory figures for the README (never asserted in tests).
-// BENCH_SECTIONS=infra,grade,sandbox,batch,pgbench (default: all) picks what to measure;
+// BENCH_SECTIONS=infra,grade,sandbox,batch,pgbench,docker (default: all; docker only where an
+// engine answers) picks what to measure;
 // BENCH_SANDBOX_RUNS (default 3) how many grades with and without the sandbox;
 // BENCH_GRADE_RUNS (default 3) how many grades of the reference fix; BENCH_PGBENCH_ROUNDS
 // (default 5) how many pgbench comparison rounds.
 import { cpus, totalmem } from 'node:os';
 import { benchBatch } from './batch-bench.ts';
 import { benchGrade, type GradeSample } from './grade-bench.ts';
+import { benchDockerBoot, type DockerBootSample } from './docker-boot.ts';
+import { dockerEngineAvailable } from '../src/infra/docker-infra.ts';
 import { benchComponentsAlone, benchInfraBoot, type BootSample } from './infra-boot.ts';
 import { comparePgbench, type PgbenchRound } from './pgbench-compare.ts';
 
@@ -93,6 +96,27 @@ async function batchSection(): Promise<void> {
   console.log(`Correct submissions (resolved): ${rate(correct)}; graded wrong ones: ${rate(wrong)}; goal >= 2 per minute for correct ones.`);
 }
 
+async function dockerSection(): Promise<void> {
+  console.log('\n## Docker provider (real engine; offline-built images) next to the local one\n');
+  if (!(await dockerEngineAvailable())) {
+    console.log('No Docker engine answers here (tools/docker-engine up starts one): section skipped.');
+    return;
+  }
+  const { cold, warm } = await benchDockerBoot(Number(process.env.BENCH_WARM_RUNS ?? 3));
+  const row = (s: DockerBootSample): string => `| ${s.label} | ${s.kafkaMs} ms | ${s.postgresMs} ms | ${s.startMs} ms |`;
+  console.log('| run | Kafka ready | PostgreSQL ready | total start() |\n| --- | --- | --- | --- |');
+  console.log(row(cold));
+  for (const s of warm) console.log(row(s));
+  const mid = (pick: (s: DockerBootSample) => number): number => median(warm.map(pick));
+  console.log(row({ label: `**warm median of ${warm.length}**`, kafkaMs: mid((s) => s.kafkaMs), postgresMs: mid((s) => s.postgresMs), startMs: mid((s) => s.startMs) }));
+  console.log('\nFull grades of the reference fix, one on each provider (infra boot included):\n');
+  console.log('| provider | wall time | score |\n| --- | --- | --- |');
+  for (const infra of ['docker', 'local']) {
+    const g = await benchGrade('reference-fix', ['--infra', infra]);
+    console.log(`| ${infra} | ${(g.wallMs / 1000).toFixed(1)} s | ${g.score.toFixed(3)} |`);
+  }
+}
+
 async function pgbenchSection(): Promise<void> {
   console.log('\n## Reference fix vs pgbench (same SQL, same database, 8 connections, no added latency)\n');
   const p = await comparePgbench(Number(process.env.BENCH_PGBENCH_ROUNDS ?? 5));
@@ -105,10 +129,11 @@ async function pgbenchSection(): Promise<void> {
   console.log('\nGoal: >= 60 % (steady state).');
 }
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,sandbox,batch,pgbench').split(','));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,sandbox,batch,pgbench,docker').split(','));
 console.log(`# grader benchmarks (${cpus().length} cores, ${mb(totalmem())}, node ${process.version}, ${new Date().toISOString()})\n`);
 if (sections.has('infra')) await infraSection();
 if (sections.has('grade')) await gradeSection();
 if (sections.has('sandbox')) await sandboxSection();
 if (sections.has('batch')) await batchSection();
 if (sections.has('pgbench')) await pgbenchSection();
+if (sections.has('docker')) await dockerSection();

@@ -1,7 +1,7 @@
 /**
- * Against a REAL Docker engine; skipped where none answers (as on the machine this was written
- * on, so it has never run there: see docker/README.md). Pulls apache/kafka and postgres on first
- * use, which can take minutes.
+ * Against a REAL Docker engine; skipped where none answers. CI starts one (tools/docker-engine)
+ * and builds the offline images first; elsewhere the first start pulls the official images or,
+ * where that fails, builds the offline ones, which can take minutes.
  */
 import Dockerode from 'dockerode';
 import { Kafka, logLevel } from 'kafkajs';
@@ -9,6 +9,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DockerInfra, dockerEngineAvailable } from './docker-infra.ts';
 import { OWNER_PID_LABEL, SESSION_LABEL } from './docker/labels.ts';
+import { BUILT_KAFKA_IMAGE, BUILT_POSTGRES_IMAGE } from './versions.ts';
+import { spawnGrader } from '../../test/helpers/grader-process.ts';
 
 const engine = await dockerEngineAvailable();
 
@@ -60,4 +62,23 @@ describe.skipIf(!engine)('DockerInfra against a real Docker engine', () => {
     }
     expect(await ours()).toEqual([]);
   }, 600_000);
+});
+
+describe.skipIf(!engine)('grader infra images against a real Docker engine', () => {
+  it('keeps images whose inputs did not change, and names a base image it cannot get in one line', async () => {
+    // The first run builds what is missing (CI builds before the tests; here it may take minutes).
+    const first = spawnGrader(['infra', 'images']);
+    expect((await first.exited).code).toBe(0);
+    const again = spawnGrader(['infra', 'images']);
+    const began = Date.now();
+    expect((await again.exited).code).toBe(0);
+    expect(Date.now() - began).toBeLessThan(30_000);
+    expect(again.stdout.trim().split('\n')).toEqual([`${BUILT_KAFKA_IMAGE}  up to date`, `${BUILT_POSTGRES_IMAGE}  up to date`]);
+
+    const bad = spawnGrader(['infra', 'images', '--base-image', 'no-such-registry.invalid/base:1', '--rebuild']);
+    expect((await bad.exited).code).toBe(2);
+    const errors = bad.stderr.split('\n').filter((line) => line.startsWith('error['));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^error\[DOCKER_PULL_FAILED\]: could not pull no-such-registry\.invalid\/base:1: .*\(hint: /);
+  }, 900_000);
 });

@@ -25,6 +25,14 @@ describe('selectInfra', () => {
     });
   });
 
+  it('image flags imply docker under auto, and are refused with another provider', async () => {
+    expect((await selectInfra({ ...base, infra: 'auto', kafkaImage: 'mine/kafka:1' })).kind).toBe('docker');
+    await expect(selectInfra({ ...base, infra: 'local', postgresImage: 'mine/pg:1' })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: '--kafka-image/--postgres-image only apply to --infra docker, not --infra local',
+    });
+  });
+
   it('rejects out-of-range ports', async () => {
     await expect(selectInfra({ ...base, infra: 'local', kafkaPort: 70000 })).rejects.toMatchObject({ code: 'USAGE' });
   });

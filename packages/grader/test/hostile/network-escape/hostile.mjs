@@ -1,4 +1,5 @@
-// Scans every port of 127.0.0.1 and reaches for the internet; says what answered.
+// Scans every port of 127.0.0.1, reaches for the internet and for the Docker and containerd
+// sockets (root on the host through `docker run --privileged`); says what answered.
 import { connect } from 'node:net';
 import { lookup } from 'node:dns/promises';
 
@@ -36,6 +37,14 @@ try {
 }
 for (const [host, port] of [['1.1.1.1', 443], ['8.8.8.8', 53], ['10.255.255.53', 53], ['192.0.2.1', 80]]) {
   if (await probe(host, port)) outside.push(`${host}:${port}`);
+}
+for (const path of ['/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock', '/var/run/docker/containerd/containerd.sock']) {
+  const reached = await new Promise((resolve) => {
+    const socket = connect({ path });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+  if (reached) outside.push(path);
 }
 console.log(`127.0.0.1 ports that answered: ${open.join(', ')} (allowed: ${[...allowed].join(', ')})`);
 const leaked = [...extra.map((p) => `127.0.0.1:${p}`), ...outside];
