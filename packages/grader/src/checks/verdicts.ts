@@ -1,14 +1,20 @@
 import { describeMismatches, ensure } from '../engine/check-failure.ts';
 
-/** Final stock must equal the model; one SKU reads like the seed's "Lost updates detected". */
+/**
+ * Final stock must equal the model; one SKU reads like the seed's "Lost updates detected". The
+ * message counts SKUs above and below the model: which way stock is off tells an effect applied
+ * twice from one that was lost.
+ */
 export function expectStock(what: string, expected: ReadonlyMap<string, number>, actual: ReadonlyMap<string, number>): void {
-  const { count, text } = describeMismatches(expected, actual);
+  const { count, text, above, below, missing } = describeMismatches(expected, actual);
   ensure(count === 0, () => {
     if (expected.size === 1) {
       const [sku, want] = [...expected][0] ?? ['?', 0];
-      return `${what}: expected ${sku} = ${want}, got ${actual.get(sku) ?? 'missing'}`;
+      const got = actual.get(sku);
+      return `${what}: expected ${sku} = ${want}, got ${got ?? 'missing'}${got === undefined ? '' : ` (${Math.abs(got - want)} ${got > want ? 'above' : 'below'} expected)`}`;
     }
-    return `${what}: ${count} of ${expected.size} SKUs wrong (${text})`;
+    const ways = [above > 0 ? `${above} above expected` : '', below > 0 ? `${below} below` : '', missing > 0 ? `${missing} missing` : ''].filter(Boolean).join(', ');
+    return `${what}: ${count} of ${expected.size} SKUs wrong, ${ways} (${text})`;
   });
 }
 

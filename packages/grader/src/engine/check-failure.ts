@@ -17,16 +17,31 @@ export function ensure(condition: boolean, message: () => string): asserts condi
   if (!condition) throw new CheckFailure(message());
 }
 
-/** "3 SKUs differ: A expected 10 got 7, B expected 0 got -2, …" for up to `max` entries. */
+/**
+ * Up to `max` mismatches as "A expected 10, got 7 (-3)", and how many keys are above and below
+ * what was expected, so a message says which way the numbers are wrong (effects applied twice
+ * and effects lost move stock in opposite directions).
+ */
 export function describeMismatches(
   expected: ReadonlyMap<string, number>,
   actual: ReadonlyMap<string, number>,
   max = 3,
-): { count: number; text: string } {
+): { count: number; text: string; above: number; below: number; missing: number } {
   const diffs: string[] = [];
+  let above = 0;
+  let below = 0;
+  let missing = 0;
   for (const [key, want] of expected) {
     const got = actual.get(key);
-    if (got !== want) diffs.push(`${key} expected ${want}, got ${got ?? 'missing'}`);
+    if (got === want) continue;
+    if (got === undefined) {
+      missing += 1;
+      diffs.push(`${key} expected ${want}, got missing`);
+      continue;
+    }
+    if (got > want) above += 1;
+    else below += 1;
+    diffs.push(`${key} expected ${want}, got ${got} (${got > want ? '+' : ''}${got - want})`);
   }
-  return { count: diffs.length, text: diffs.slice(0, max).join('; ') + (diffs.length > max ? `; … ${diffs.length - max} more` : '') };
+  return { count: diffs.length, text: diffs.slice(0, max).join('; ') + (diffs.length > max ? `; … ${diffs.length - max} more` : ''), above, below, missing };
 }
