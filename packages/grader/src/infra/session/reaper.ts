@@ -13,11 +13,13 @@ const REAPER_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'reaper-main.t
  */
 export function startReaper(sessionPath: string, ownerPid: number = process.pid): number | undefined {
   watching.set(`${dirname(dirname(sessionPath))}:${ownerPid}`, sessionPath);
+  return spawnWatchdog(REAPER_MAIN, [sessionPath, String(ownerPid)]);
+}
+
+/** Runs a TypeScript `main` file in a detached node process that outlives this one; its pid. */
+export function spawnWatchdog(main: string, args: readonly string[]): number | undefined {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const child = spawn(process.execPath, ['--import', tsx, REAPER_MAIN, sessionPath, String(ownerPid)], {
-    detached: true,
-    stdio: 'ignore',
-  });
+  const child = spawn(process.execPath, ['--import', tsx, main, ...args], { detached: true, stdio: 'ignore' });
   child.unref();
   return child.pid;
 }
