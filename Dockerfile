@@ -70,7 +70,7 @@ WORKDIR /repo
 
 # Explicit paths: a host's node_modules must never enter the image (.dockerignore also drops them).
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json \
-     eslint.config.js vitest.config.ts weights.json prompt.md docker-compose.yml ./
+     eslint.config.js vitest.config.ts weights.json prompt.md prompt-go.md docker-compose.yml ./
 COPY docs/ docs/
 COPY tools/ tools/
 COPY .ci/ .ci/

@@ -49,6 +49,13 @@ describe('main', () => {
     expect(out.lines.join('\n')).toMatch(/cloud/);
   });
 
+  it('an invalid export-task --language is one usage line naming the choices, and writes nothing', async () => {
+    const out = capture();
+    expect(await main(['export-task', '--out', '/nonexistent/grader-export-test', '--language', 'rust'], out)).toBe(2);
+    expect(out.lines).toHaveLength(1);
+    expect(out.lines[0]).toMatch(/^error\[USAGE\]: Invalid values: Argument: language, Given: "rust", Choices: "typescript", "go" \(hint: run grader --help\)$/);
+  });
+
   it('external without a database URL fails before starting anything', async () => {
     const out = capture();
     expect(await main(['infra', 'up', '--infra', 'external', '--kafka-brokers', '127.0.0.1:1'], out)).toBe(2);

@@ -4,6 +4,7 @@ import type { SandboxLimits } from '../sandbox/sandbox-command.ts';
 import { DEFAULT_LIMITS } from '../sandbox/sandbox.ts';
 import type { InfraLogger } from '../infra/infra.ts';
 import type { InfraChoice } from '../infra/select-infra.ts';
+import { NAMED_TARGETS } from '../target/target-spec.ts';
 import { DEBOOTSTRAP_BASE_IMAGE, DEFAULT_DEBIAN_MIRROR, KAFKA_IMAGE, POSTGRES_IMAGE } from '../infra/versions.ts';
 
 /**
@@ -64,7 +65,7 @@ export const optionTable = {
   target: {
     type: 'string',
     demandOption: true,
-    describe: 'buggy-service, reference-fix, or a path to a directory that follows docs/CONTRACT.md',
+    describe: `${Object.keys(NAMED_TARGETS).join(', ')}, or a path to a directory that follows docs/CONTRACT.md`,
     group: 'Grading:',
   },
   seed: { type: 'number', default: 1, describe: 'seeds every workload and fault; same seed, same messages', group: 'Grading:' },

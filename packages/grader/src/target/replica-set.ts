@@ -3,6 +3,7 @@ import { AssignerProtocol, type Admin } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Session } from '../infra/session/session-registry.ts';
 import type { ProcessLauncher } from './launcher.ts';
+import { describeRace } from './race-report.ts';
 import { Replica, type StopResult } from './replica.ts';
 import { commandArgv, type TargetSpec } from './target-spec.ts';
 
@@ -111,8 +112,10 @@ export class ReplicaSet {
   }
 
   /**
-   * Exits the grader did not cause, as "r2 exited with code 1: <last lines>". Throws the
-   * LaunchFailure of a replica the grader could not start: that is no crash of the target.
+   * Exits the grader did not cause, as "r2 exited with code 1: <last lines>", or, when its output
+   * has a race report (whatever the exit), "r2 stopped on a data race (Go race detector, exit 66):
+   * <the two accesses>". Throws the LaunchFailure of a replica the grader could not start: that
+   * is no crash of the target.
    */
   crashes(): string[] {
     const failed = this.all.find((r) => r.launchFailure);
@@ -122,6 +125,8 @@ export class ReplicaSet {
       .map((r) => {
         if (r.flooded) return `replica ${r.id} flooded its output (over 20 MB) and was killed`;
         const limit = r.limitHit();
+        const race = r.raceReport();
+        if (race) return `replica ${r.id} stopped on a data race (Go race detector, ${r.exit?.signal ?? `exit ${r.exit?.code}`}${limit ? `; ${limit}` : ''}): ${describeRace(race)}`;
         return `replica ${r.id} exited with ${r.exit?.signal ?? `code ${r.exit?.code}`}${limit ? ` (${limit})` : ''}: ${r.lastLines() || '(no output)'}`;
       });
   }

@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { LaunchFailure, type LaunchedProcess, type ProcessLauncher } from './launcher.ts';
+import { RaceReportCollector, type RaceReport } from './race-report.ts';
 
 /** A replica's output beyond this is dropped and the replica is killed as flooding. */
 export const MAX_REPLICA_LOG_BYTES = 20 * 1024 * 1024;
@@ -16,6 +17,8 @@ export interface StopResult {
   readonly graceful: boolean;
   readonly exit: ReplicaExit;
   readonly durationMs: number;
+  /** The first data race the replica's output reported (Go race detector), if any. */
+  readonly race?: RaceReport;
 }
 
 /** How a replica is started: its command, environment and the ports it must reach. */
@@ -39,6 +42,8 @@ export class Replica {
   private log?: WriteStream;
   private logged = 0;
   private tail: string[] = [];
+  /** The tail is too short for a race report (40+ lines): the first one is kept whole. */
+  private readonly race = new RaceReportCollector();
   private exitInfo?: ReplicaExit;
   private exitPromise?: Promise<ReplicaExit>;
   /** Set when the replica printed more than MAX_REPLICA_LOG_BYTES and was killed for it. */
@@ -70,12 +75,11 @@ export class Replica {
     const launched = launcher.launch(argv, { kind: 'replica', name: `${name}-${this.generation}`, env, ...(ports ? { ports } : {}) });
     this.process = launched;
     const { child } = launched;
-    const onData = (chunk: Buffer): void => this.capture(chunk);
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    child.stdout?.on('data', (chunk: Buffer) => this.capture(chunk, 'stdout'));
+    child.stderr?.on('data', (chunk: Buffer) => this.capture(chunk, 'stderr'));
     launched.started.catch((error: Error) => {
       if (error instanceof LaunchFailure) this.launchFailure = error;
-      this.capture(Buffer.from(`grader: could not start ${argv[0]}: ${error.message}\n`));
+      this.capture(Buffer.from(`grader: could not start ${argv[0]}: ${error.message}\n`), 'grader');
     });
     this.exitPromise = new Promise((resolve) => {
       child.once('error', () => undefined);
@@ -114,6 +118,11 @@ export class Replica {
     return this.tail.slice(-n).join(' | ').slice(0, 500);
   }
 
+  /** The first data race report (Go race detector) in the replica's output, if any. */
+  raceReport(): RaceReport | undefined {
+    return this.race.report();
+  }
+
   /** SIGKILL to the whole process group: no cleanup, no commit, like a crashed machine. */
   async kill(): Promise<ReplicaExit> {
     this.expectedExit = true;
@@ -125,7 +134,7 @@ export class Replica {
   async stop(graceMs = 10_000): Promise<StopResult> {
     const started = Date.now();
     this.expectedExit = true;
-    if (!this.running) return { graceful: true, exit: await this.exited(), durationMs: 0 };
+    if (!this.running) return this.stopResult(true, await this.exited(), 0);
     this.signalGroup('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
@@ -137,7 +146,12 @@ export class Replica {
     clearTimeout(timer);
     if (timedOut) this.signalGroup('SIGKILL');
     const exit = await this.exited();
-    return { graceful: !timedOut, exit, durationMs: Date.now() - started };
+    return this.stopResult(!timedOut, exit, Date.now() - started);
+  }
+
+  private stopResult(graceful: boolean, exit: ReplicaExit, durationMs: number): StopResult {
+    const race = this.raceReport();
+    return { graceful, exit, durationMs, ...(race ? { race } : {}) };
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
@@ -145,7 +159,7 @@ export class Replica {
     this.process?.signal(signal);
   }
 
-  private capture(chunk: Buffer): void {
+  private capture(chunk: Buffer, stream: string): void {
     if (this.flooded) return;
     this.logged += chunk.length;
     if (this.logged > MAX_REPLICA_LOG_BYTES) {
@@ -155,7 +169,9 @@ export class Replica {
       return;
     }
     this.log?.write(chunk);
-    const lines = chunk.toString().split('\n').filter((l) => l.trim());
+    const text = chunk.toString();
+    this.race.push(text, stream);
+    const lines = text.split('\n').filter((l) => l.trim());
     this.tail.push(...lines.map((l) => l.slice(0, 300)));
     if (this.tail.length > 50) this.tail.splice(0, this.tail.length - 50);
   }

@@ -24,13 +24,19 @@ export interface TargetSpec {
 export const NAMED_TARGETS: Readonly<Record<string, string>> = {
   'buggy-service': 'packages/buggy-service',
   'reference-fix': 'packages/reference-fix',
+  'buggy-service-go': 'packages/buggy-service-go',
+  'reference-fix-go': 'packages/reference-fix-go',
 };
 
-/** `buggy-service`, `reference-fix`, or a path to any directory that follows the contract. */
+/** The binary the Go named targets build (`go build -o inventory-service`); copies and bundles leave it out. */
+export const GO_BINARY = 'inventory-service';
+
+/** A key of NAMED_TARGETS (`reference-fix`, `buggy-service-go`, …), or a path to any directory that follows the contract. */
 export function resolveTarget(nameOrPath: string, cwd: string = process.cwd()): TargetSpec {
   const named = NAMED_TARGETS[nameOrPath];
   const dir = named ? join(REPO_ROOT, named) : resolve(cwd, nameOrPath);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    if (named) throw new GraderError('TARGET_NOT_FOUND', `named target '${nameOrPath}' has no directory ${named}`, `check out or create ${named}, or use another target`);
     throw new GraderError(
       'TARGET_NOT_FOUND',
       `target '${nameOrPath}' is neither a named target nor a directory (looked at ${dir})`,

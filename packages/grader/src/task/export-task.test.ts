@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraderError } from '../errors/grader-error.ts';
-import { exportTask, REPO_ROOT, stripBugComments } from './export-task.ts';
+import { exportTask, REPO_ROOT, stripBugComments, type TaskLanguage } from './export-task.ts';
 
 function walk(root: string, dir = root): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -125,6 +125,79 @@ describe('exportTask', () => {
     const file = join(work, 'a-file');
     writeFileSync(file, 'x');
     await expect(exportTask({ out: file, hints: false })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});
+
+describe('exportTask --language go', () => {
+  let work: string;
+  let service: string;
+  const bundle = async (hints: boolean, serviceDir = service): Promise<{ dir: string; files: string[] }> => {
+    const dir = mkdtempSync(join(work, 'bundle-'));
+    return { dir, files: (await exportTask({ out: dir, hints, language: 'go', serviceDir })).files };
+  };
+
+  // A fake Go service: BUG comments on their own line and after code, a test, a README and a built binary.
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'export-task-go-'));
+    service = join(work, 'buggy-service-go');
+    mkdirSync(join(service, 'internal', 'inventory-service'), { recursive: true });
+    writeFileSync(join(service, 'go.mod'), 'module inventory-service\n\ngo 1.26.0\n');
+    writeFileSync(join(service, 'target.json'), '{ "build": ["go", "build", "-race", "-o", "inventory-service", "."], "start": ["./inventory-service"] }\n');
+    writeFileSync(join(service, 'main.go'), 'package main\n\n// BUG: the cache is shared without a lock\nvar cache = map[string]int{}\n\nfunc main() {\n\tcache["a"]++ // BUG: lost updates\n}\n');
+    writeFileSync(join(service, 'main_test.go'), 'package main\n\nimport "testing"\n\nfunc TestMain(t *testing.T) {} // BUG: tests nothing\n');
+    writeFileSync(join(service, 'README.md'), '# inventory-service\n\nConsumes inventory messages.\n');
+    writeFileSync(join(service, 'internal', 'inventory-service', 'doc.go'), 'package inventoryservice\n');
+    writeFileSync(join(service, 'inventory-service'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0xff]));
+  });
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('exports the Go service without its built binary, and the Go prompt as prompt.md', async () => {
+    const { dir, files } = await bundle(true);
+    const serviceFiles = ['README.md', 'go.mod', 'internal/inventory-service/doc.go', 'main.go', 'main_test.go', 'target.json'];
+    expect(files).toEqual(['README.md', 'docker-compose.yml', 'docs/CONTRACT.md', 'docs/schema.sql', 'prompt.md', ...serviceFiles.map((f) => `service/${f}`)].sort());
+    expect(walk(dir).sort()).toEqual(files);
+    for (const file of serviceFiles) expect(readFileSync(join(dir, 'service', file), 'utf8')).toBe(readFileSync(join(service, file), 'utf8'));
+    expect(readFileSync(join(dir, 'prompt.md'), 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'prompt-go.md'), 'utf8'));
+    expect(readFileSync(join(dir, 'prompt.md'), 'utf8')).toMatch(/go build -race.*GORACE=halt_on_error=1.*go test -race \.\/\.\.\./s);
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    expect(readme).toMatch(/go build -race/);
+    expect(readme).toMatch(/`\/\/ BUG:` comments in `service\/\*\.go`/);
+    expect(readme).not.toMatch(/npm|TypeScript|kafkajs/);
+    for (const file of files.filter((f) => !f.startsWith('service/'))) {
+      for (const pattern of FORBIDDEN) expect(readFileSync(join(dir, file), 'utf8'), `${file} matches ${pattern}`).not.toMatch(pattern);
+    }
+  });
+
+  it('strips every // BUG: comment from the .go files (tests included) without hints, changing nothing else', async () => {
+    const { dir } = await bundle(false);
+    expect(readFileSync(join(dir, 'service', 'main.go'), 'utf8')).toBe('package main\n\nvar cache = map[string]int{}\n\nfunc main() {\n\tcache["a"]++\n}\n');
+    expect(readFileSync(join(dir, 'service', 'main_test.go'), 'utf8')).toBe('package main\n\nimport "testing"\n\nfunc TestMain(t *testing.T) {}\n');
+    for (const file of walk(dir)) expect(readFileSync(join(dir, file), 'utf8'), file).not.toMatch(/\bBUG\b/);
+    expect(JSON.parse(readFileSync(join(dir, 'service', 'target.json'), 'utf8'))).toEqual({ build: ['go', 'build', '-race', '-o', 'inventory-service', '.'], start: ['./inventory-service'] });
+  });
+
+  it('refuses an unknown language (USAGE) and a missing service (TARGET_NOT_FOUND), writing nothing', async () => {
+    const out = join(work, 'refused');
+    await expect(exportTask({ out, hints: true, language: 'rust' as TaskLanguage })).rejects.toMatchObject({ code: 'USAGE', message: "--language must be one of typescript, go, got 'rust'" });
+    const error = await exportTask({ out, hints: true, language: 'go', serviceDir: join(work, 'nowhere') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraderError);
+    expect((error as GraderError).code).toBe('TARGET_NOT_FOUND');
+    expect((error as GraderError).toLine()).toMatch(/the go service .*nowhere does not exist/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  // The real Go service, once packages/buggy-service-go exists.
+  const BUGGY_GO = join(REPO_ROOT, 'packages', 'buggy-service-go');
+  it.skipIf(!existsSync(join(BUGGY_GO, 'target.json')))('exports packages/buggy-service-go: no binary, no BUG comment without hints, no text of a fix', async () => {
+    const { dir, files } = await bundle(false, BUGGY_GO);
+    expect(files).toContain('service/target.json');
+    expect(files).not.toContain('service/inventory-service');
+    for (const file of files) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text, file).not.toMatch(/\/\/\s*BUG:/);
+      for (const pattern of FORBIDDEN) expect(text, `${file} matches ${pattern}`).not.toMatch(pattern);
+    }
   });
 });
 

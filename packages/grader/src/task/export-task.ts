@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GraderError } from '../errors/grader-error.ts';
+import { GO_BINARY } from '../target/target-spec.ts';
 
 /** The repository root (this file is packages/grader/src/task/export-task.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -9,9 +10,18 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 /** Where the buggy service lands inside the bundle. */
 export const SERVICE_DIR = 'service';
 
-/** Top-level files copied as they are: bundle path -> repo path. */
+/** The languages a bundle's service comes in (`--language`); the first is the default. */
+export const TASK_LANGUAGES = ['typescript', 'go'] as const;
+export type TaskLanguage = (typeof TASK_LANGUAGES)[number];
+
+/** Per language: the buggy service and the prompt (exported as prompt.md), relative to the repo. */
+const LANGUAGE_SOURCES: Readonly<Record<TaskLanguage, { readonly service: string; readonly prompt: string }>> = {
+  typescript: { service: 'packages/buggy-service', prompt: 'prompt.md' },
+  go: { service: 'packages/buggy-service-go', prompt: 'prompt-go.md' },
+};
+
+/** Top-level files copied as they are, besides the prompt: bundle path -> repo path. */
 const TOP_LEVEL_FILES: readonly (readonly [string, string])[] = [
-  ['prompt.md', 'prompt.md'],
   ['docker-compose.yml', 'docker-compose.yml'],
   ['docs/CONTRACT.md', 'docs/CONTRACT.md'],
   ['docs/schema.sql', 'docs/schema.sql'],
@@ -38,6 +48,8 @@ async function listFiles(root: string, dir = root): Promise<string[]> {
   const files: string[] = [];
   for (const entry of entries) {
     if (SKIPPED_NAMES.has(entry.name) || SKIPPED_SUFFIXES.some((s) => entry.name.endsWith(s))) continue;
+    // A Go service's built binary: the grader builds its own.
+    if (dir === root && entry.isFile() && entry.name === GO_BINARY) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) files.push(...(await listFiles(root, path)));
     else if (entry.isFile()) files.push(relative(root, path).split(sep).join('/'));
@@ -84,7 +96,11 @@ function serviceTargetJson(original: string): string {
   return `${JSON.stringify({ build: ['npm', 'install', '--no-audit', '--no-fund'], ...target }, null, 2)}\n`;
 }
 
-function taskReadme(hints: boolean): string {
+function taskReadme(hints: boolean, language: TaskLanguage): string {
+  return language === 'go' ? goTaskReadme(hints) : typescriptTaskReadme(hints);
+}
+
+function typescriptTaskReadme(hints: boolean): string {
   return `# Task: fix the inventory service
 
 Read \`prompt.md\` first. This folder is everything you get:
@@ -122,15 +138,73 @@ a time. Keep \`service/target.json\` working and the service a TypeScript kafkaj
 ${hints ? '\nThe `// BUG:` comments in `service/src` mark known defects by their symptom (not their fix). They may not be the only ones.\n' : ''}`;
 }
 
+function goTaskReadme(hints: boolean): string {
+  return `# Task: fix the inventory service
+
+Read \`prompt.md\` first. This folder is everything you get:
+
+| path | what |
+|------|------|
+| \`prompt.md\` | the task in a few sentences |
+| \`docs/CONTRACT.md\` | what the service must do, exactly; the grader checks only this |
+| \`docs/schema.sql\` | the tables the grader creates and seeds before the service starts |
+| \`service/\` | the service to fix (Go, package \`main\` in the folder's root, franz-go and pgx) |
+| \`service/target.json\` | how the grader builds (\`go build -race\`) and starts (one process per replica) the service |
+| \`docker-compose.yml\` | Kafka (KRaft) + PostgreSQL to run the service by hand |
+
+## Running it by hand
+
+\`\`\`sh
+docker compose up -d --wait            # Kafka on localhost:9092, PostgreSQL on localhost:5432, topic "inventory"
+cd service && go build -race -o inventory-service .
+go vet ./... && go test -race ./...    # unit tests of the service (no servers)
+\`\`\`
+
+The comments at the top of \`docker-compose.yml\` show how to seed products, start a replica with the
+environment of docs/CONTRACT.md section 2 (run \`GORACE=halt_on_error=1 ./inventory-service\` where they
+show a node command) and produce a message. Start two or three replicas with different
+\`INSTANCE_ID\`s to see them share the partitions.
+
+## How it is graded
+
+The grader builds the service exactly as \`service/target.json\` says, with the race detector, and
+starts it the same way (usually three replicas in one consumer group), produces seeded workloads,
+and injects faults: database latency, one SKU on many partitions, duplicate deliveries, invalid
+messages, SIGKILL and restart, dropped database connections, rebalances and SIGTERM. It then
+judges only the database tables and the consumer group: exact final stock, exactly one outcome row
+per message id, no negative stock at any time, orders all or nothing, every partition drained,
+throughput that does not collapse to one message at a time. The service runs with
+\`GORACE=halt_on_error=1\`: a data race the race detector sees stops the replica (exit 66), and the
+grader reports it. Keep \`service/target.json\` working and the service a Go franz-go + pgx service.
+${hints ? '\nThe `// BUG:` comments in `service/*.go` mark known defects by their symptom (not their fix). They may not be the only ones.\n' : ''}`;
+}
+
+/** What to export: `language` picks the service and prompt (default typescript). */
+export interface ExportTaskOptions {
+  readonly out: string;
+  readonly hints: boolean;
+  readonly language?: TaskLanguage;
+  /** The buggy service to export instead of the language's package (tests). */
+  readonly serviceDir?: string;
+}
+
 /**
  * Writes the bundle a model receives into `out` (new or empty): prompt, contract, schema,
- * compose file, a task README and the buggy service under `service/`. Nothing from
- * packages/grader or packages/reference-fix is ever read into it. With `hints: false` every
+ * compose file, a task README and the buggy service of `language` under `service/`. Nothing
+ * from packages/grader or a reference fix is ever read into it. With `hints: false` every
  * `// BUG:` comment is removed. Returns the bundle's files, relative to `out`.
  */
-export async function exportTask(opts: { out: string; hints: boolean }): Promise<{ files: string[] }> {
-  const { out, hints } = opts;
+export async function exportTask(opts: ExportTaskOptions): Promise<{ files: string[] }> {
+  const { out, hints, language = TASK_LANGUAGES[0] } = opts;
+  // The CLI offers only TASK_LANGUAGES; this guards other callers.
+  if (!(TASK_LANGUAGES as readonly string[]).includes(language)) {
+    throw new GraderError('USAGE', `--language must be one of ${TASK_LANGUAGES.join(', ')}, got '${String(language)}'`, `e.g. --language ${TASK_LANGUAGES[1]}`);
+  }
+  const sources = LANGUAGE_SOURCES[language];
+  const serviceRoot = opts.serviceDir ?? join(REPO_ROOT, sources.service);
   await assertUsableOutDir(out);
+  const isDir = await stat(serviceRoot).then((info) => info.isDirectory(), () => false);
+  if (!isDir) throw new GraderError('TARGET_NOT_FOUND', `the ${language} service ${relative(REPO_ROOT, serviceRoot) || serviceRoot} does not exist`, `export another --language, or create ${sources.service}`);
   const files: string[] = [];
   const write = async (path: string, content: string | Buffer): Promise<void> => {
     const target = join(out, path);
@@ -139,16 +213,17 @@ export async function exportTask(opts: { out: string; hints: boolean }): Promise
     files.push(path);
   };
 
+  await write('prompt.md', await readFile(join(REPO_ROOT, sources.prompt)));
   for (const [to, from] of TOP_LEVEL_FILES) await write(to, await readFile(join(REPO_ROOT, from)));
-  await write('README.md', taskReadme(hints));
+  await write('README.md', taskReadme(hints, language));
 
-  const serviceRoot = join(REPO_ROOT, 'packages', 'buggy-service');
+  const typescript = language === 'typescript';
   for (const file of await listFiles(serviceRoot)) {
     const text = await readFile(join(serviceRoot, file), 'utf8');
     let content: string;
-    if (file === 'package.json') content = servicePackageJson(text);
-    else if (file === 'tsconfig.json') content = await serviceTsconfig(text);
-    else if (file === 'target.json') content = serviceTargetJson(text);
+    if (typescript && file === 'package.json') content = servicePackageJson(text);
+    else if (typescript && file === 'tsconfig.json') content = await serviceTsconfig(text);
+    else if (typescript && file === 'target.json') content = serviceTargetJson(text);
     else content = hints ? text : stripBugComments(text);
     await write(`${SERVICE_DIR}/${file}`, content);
   }

@@ -7,14 +7,34 @@ import { CATEGORIES, type Category } from '../scoring/types.ts';
 import { NAMED_TARGETS } from '../target/target-spec.ts';
 
 /**
- * The validation suite: variants of reference-fix kept as small edit sets (mutants with one bug
- * put back, the seed's common mistakes, alternative correct fixes) and what the grader must say
- * about each target. Everything is checked before anything starts; a problem is one GraderError.
+ * The validation suite: variants of a reference fix (reference-fix, or its Go twin) kept as small
+ * edit sets (mutants with one bug put back, the seed's common mistakes, alternative correct fixes)
+ * and what the grader must say about each target. Everything is checked before anything starts;
+ * a problem is one GraderError.
  */
 
 export const VALIDATION_DIR = join(GRADER_ROOT, 'validation');
 export const REFERENCE_DIR = join(REPO_ROOT, 'packages/reference-fix');
 export const BUGGY_DIR = join(REPO_ROOT, 'packages/buggy-service');
+
+/** The named targets a variant's edits may apply to (its `"base"`); the first is the default. */
+export const VARIANT_BASES = ['reference-fix', 'reference-fix-go'] as const;
+export type VariantBase = (typeof VARIANT_BASES)[number];
+
+/** Where a base's files are read, and the buggy package whose `// BUG:` comments its mutants name. */
+export interface BaseDirs {
+  readonly base: string;
+  readonly buggy: string;
+  /** The buggy package's name in messages. */
+  readonly buggyName: string;
+}
+
+export type SuiteDirs = Readonly<Record<VariantBase, BaseDirs>>;
+
+export const SUITE_DIRS: SuiteDirs = {
+  'reference-fix': { base: REFERENCE_DIR, buggy: BUGGY_DIR, buggyName: 'buggy-service' },
+  'reference-fix-go': { base: join(REPO_ROOT, 'packages/reference-fix-go'), buggy: join(REPO_ROOT, 'packages/buggy-service-go'), buggyName: 'buggy-service-go' },
+};
 
 /** `mutant-*`: one `// BUG:` put back; `mistake-*`: a whole wrong fix; `alt-*`: a correct fix in another style. */
 export type VariantKind = 'mutant' | 'mistake' | 'alt';
@@ -27,7 +47,9 @@ export interface Variant {
   readonly id: string;
   readonly kind: VariantKind;
   readonly description: string;
-  /** `<file>:<line>` of the `// BUG:` comment in buggy-service (mutants only). */
+  /** The named target the edits apply to (`"base"`, default reference-fix). */
+  readonly base: VariantBase;
+  /** `<file>:<line>` of the `// BUG:` comment in the base's buggy package (mutants only). */
   readonly bug?: string;
   /** The catalog category whose checks must catch it (mutants and mistakes). */
   readonly category?: Category;
@@ -74,6 +96,10 @@ function isCategory(value: unknown): value is Category {
   return typeof value === 'string' && (CATEGORIES as readonly string[]).includes(value);
 }
 
+function isBase(value: unknown): value is VariantBase {
+  return typeof value === 'string' && (VARIANT_BASES as readonly string[]).includes(value);
+}
+
 function kindOf(id: string): VariantKind | undefined {
   return KINDS.find((kind) => id.startsWith(`${kind}-`));
 }
@@ -88,14 +114,16 @@ function safeFile(value: unknown): string | undefined {
 /** Parses one variant file; `source` names it in messages. */
 export function parseVariant(json: unknown, source: string, expectedId?: string): Variant {
   if (!isRecord(json)) throw invalid(source, 'must be a JSON object');
-  const { id, description, bug, category, edits } = json;
+  const { id, description, base = VARIANT_BASES[0], bug, category, edits } = json;
   if (typeof id !== 'string' || !/^[a-z0-9-]+$/.test(id)) throw invalid(source, '"id" must be a lowercase id like mutant-04-no-stock-guard');
   if (expectedId !== undefined && id !== expectedId) throw invalid(source, `"id" is "${id}" but the file is named ${expectedId}.json`);
   const kind = kindOf(id);
   if (!kind) throw invalid(source, `"id" must start with ${KINDS.map((k) => `${k}-`).join(', ')}`);
   if (typeof description !== 'string' || !description.trim()) throw invalid(source, '"description" must be a non-empty string');
+  if (!isBase(base)) throw invalid(source, `unknown "base" ${JSON.stringify(base)}`, `use one of ${VARIANT_BASES.join(', ')} (default ${VARIANT_BASES[0]})`);
   if (kind === 'mutant' && (typeof bug !== 'string' || !/^[^:]+:\d+$/.test(bug))) {
-    throw invalid(source, '"bug" must name the BUG comment in buggy-service as "<file>:<line>", e.g. "src/repository.ts:52"');
+    const example = base === 'reference-fix' ? 'src/repository.ts:52' : 'repository.go:57';
+    throw invalid(source, `"bug" must name the BUG comment in ${SUITE_DIRS[base].buggyName} as "<file>:<line>", e.g. "${example}"`);
   }
   if (kind !== 'alt' && !isCategory(category)) throw invalid(source, `unknown category ${JSON.stringify(category)}; use one of ${CATEGORIES.join(', ')}`);
   if (kind === 'alt' && category !== undefined) throw invalid(source, 'an alt-* (correct fix) has no "category"');
@@ -115,6 +143,7 @@ export function parseVariant(json: unknown, source: string, expectedId?: string)
     id,
     kind,
     description,
+    base,
     ...(typeof bug === 'string' ? { bug } : {}),
     ...(isCategory(category) ? { category } : {}),
     edits: parsed,
@@ -132,7 +161,7 @@ function occurrences(text: string, find: string): number {
  * Each `find` must occur exactly once in its file as it is at that point, so a reference that
  * drifted fails here, loudly, instead of silently grading an unchanged copy.
  */
-export function applyEdits(variant: Variant, baseDir: string = REFERENCE_DIR): Map<string, string> {
+export function applyEdits(variant: Variant, baseDir: string = SUITE_DIRS[variant.base].base): Map<string, string> {
   const files = new Map<string, string>();
   variant.edits.forEach((edit, i) => {
     if ('content' in edit) {
@@ -156,15 +185,23 @@ export function applyEdits(variant: Variant, baseDir: string = REFERENCE_DIR): M
   return files;
 }
 
-/** Every `// BUG:` comment of buggy-service as "<file>:<line>" (file relative to the package). */
+/**
+ * Every `// BUG:` comment of a buggy package as "<file>:<line>" (file relative to the package):
+ * in its `src/*.ts` files and its root `*.go` files but `*_test.go`.
+ */
 export function bugComments(buggyDir: string = BUGGY_DIR): string[] {
-  const src = join(buggyDir, 'src');
+  const sources = (dir: string, keep: (name: string) => boolean): string[] =>
+    existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && keep(e.name)).map((e) => e.name).sort() : [];
+  const files = [
+    ...sources(join(buggyDir, 'src'), (name) => name.endsWith('.ts')).map((name) => `src/${name}`),
+    ...sources(buggyDir, (name) => name.endsWith('.go') && !name.endsWith('_test.go')),
+  ];
   const found: string[] = [];
-  for (const name of readdirSync(src).filter((n) => n.endsWith('.ts')).sort()) {
-    readFileSync(join(src, name), 'utf8')
+  for (const file of files) {
+    readFileSync(join(buggyDir, file), 'utf8')
       .split('\n')
       .forEach((line, i) => {
-        if (/\/\/\s*BUG:/.test(line)) found.push(`src/${name}:${i + 1}`);
+        if (/\/\/\s*BUG:/.test(line)) found.push(`${file}:${i + 1}`);
       });
   }
   return found;
@@ -208,22 +245,28 @@ function parseExpectation(json: unknown, source: string, variants: ReadonlyMap<s
 
 /**
  * Loads and validates `<dir>/mutants/*.json` and `<dir>/expectations.json`: every edit applies
- * to the reference exactly once, every mutant names a real `// BUG:` comment, every target has
- * exactly one expectation and every expectation a target.
+ * to its base exactly once, every mutant names a real `// BUG:` comment of its base's buggy
+ * package, every target has exactly one expectation and every expectation a target. A base is
+ * read only if a variant names it.
  */
-export function loadSuite(dir: string = VALIDATION_DIR, baseDir: string = REFERENCE_DIR, buggyDir: string = BUGGY_DIR): Suite {
+export function loadSuite(dir: string = VALIDATION_DIR, dirs: SuiteDirs = SUITE_DIRS): Suite {
   const mutantsDir = join(dir, 'mutants');
   if (!existsSync(mutantsDir)) throw invalid(relative(REPO_ROOT, mutantsDir) || mutantsDir, 'no such directory');
-  const bugs = new Set(bugComments(buggyDir));
+  const bugsOf = new Map<VariantBase, Set<string>>();
   const variants = new Map<string, Variant>();
   for (const name of readdirSync(mutantsDir).filter((n) => n.endsWith('.json')).sort()) {
     const path = join(mutantsDir, name);
     const source = relative(REPO_ROOT, path);
     const variant = parseVariant(readJson(path), source, name.slice(0, -'.json'.length));
-    if (variant.bug !== undefined && !bugs.has(variant.bug)) {
-      throw invalid(source, `"bug" ${variant.bug} is not a // BUG: comment of buggy-service (they are at ${[...bugs].join(', ')})`);
+    const { base, buggy, buggyName } = dirs[variant.base];
+    if (!existsSync(base)) throw invalid(source, `its base ${variant.base} is missing: ${relative(REPO_ROOT, base) || base} does not exist`, `create ${variant.base}, or set "base" to one of ${VARIANT_BASES.join(', ')}`);
+    if (variant.bug !== undefined) {
+      if (!existsSync(buggy)) throw invalid(source, `"bug" ${variant.bug} names a // BUG: comment of ${buggyName}, but ${relative(REPO_ROOT, buggy) || buggy} does not exist`);
+      const bugs = bugsOf.get(variant.base) ?? new Set(bugComments(buggy));
+      bugsOf.set(variant.base, bugs);
+      if (!bugs.has(variant.bug)) throw invalid(source, `"bug" ${variant.bug} is not a // BUG: comment of ${buggyName} (they are at ${[...bugs].join(', ') || 'nowhere'})`);
     }
-    applyEdits(variant, baseDir);
+    applyEdits(variant, base);
     variants.set(variant.id, variant);
   }
 

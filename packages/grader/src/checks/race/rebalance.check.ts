@@ -3,6 +3,7 @@ import { ensure } from '../../engine/check-failure.ts';
 import { startReplicas, waitForProgress } from '../../engine/drive.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
+import { describeRace } from '../../target/race-report.ts';
 import { describeGroup } from '../../target/replica-set.ts';
 import type { StopResult } from '../../target/replica.ts';
 import { restock } from '../../workloads/messages.ts';
@@ -96,7 +97,7 @@ defineScenario<Observations>({
     'consumer_offsets.sigterm_drains_and_leaves': (o) => {
       ensure(o.stop !== undefined, () => o.stalled ?? 'no replica to stop');
       ensure(o.stop.graceful, () => `a replica did not exit within 10 s of SIGTERM and was killed`);
-      ensure(o.stop.exit.code === 0, () => `a replica exited with ${o.stop?.exit.signal ?? `code ${o.stop?.exit.code}`} on SIGTERM, expected code 0`);
+      ensure(o.stop.exit.code === 0, () => `a replica exited with ${o.stop?.exit.signal ?? `code ${o.stop?.exit.code}`} on SIGTERM, expected code 0${o.stop?.race ? `: it stopped on a data race (Go race detector): ${describeRace(o.stop.race)}` : ''}`);
       ensure(o.leftAfterMs !== undefined, () => `the group still counted the stopped replica ${LEAVE_DEADLINE_MS / 1000} s after it exited: it never left the group`);
     },
   },

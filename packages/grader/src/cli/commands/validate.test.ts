@@ -14,7 +14,7 @@ describe('grader validate (usage)', () => {
     const out = capture();
     expect(await main(['validate', '--only', 'mutant-99-nope'], out)).toBe(2);
     expect(out.lines).toHaveLength(1);
-    expect(out.lines[0]).toMatch(/^error\[USAGE\]: --only: unknown target 'mutant-99-nope' \(hint: targets are: reference-fix, buggy-service, mutant-01/);
+    expect(out.lines[0]).toMatch(/^error\[USAGE\]: --only: unknown target 'mutant-99-nope' \(hint: targets are: reference-fix, buggy-service, reference-fix-go, buggy-service-go, mutant-01/);
   });
 
   it('a bad --repeat is exit 2', async () => {
