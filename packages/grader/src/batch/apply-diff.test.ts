@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp-dirs.ts';
+import { exportTask } from '../task/export-task.ts';
 import { applyDiff, keepsDependencies } from './apply-diff.ts';
 
 function base(name: string, main: string): { name: string; dir: string } {
@@ -89,5 +90,44 @@ describe('keepsDependencies', () => {
     const linked = service({ 'package.json': '{"dependencies":{}}' });
     symlinkSync('/tmp', join(linked, 'node_modules'));
     expect(keepsDependencies(linked, base)).toBe(false);
+  });
+});
+
+/** A git diff of one changed line with one line of context on each side (the line is not the first or last). */
+function unifiedDiff(path: string, before: string, after: string): string {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  const i = a.findIndex((line, n) => line !== b[n]);
+  return [`diff --git a/${path} b/${path}`, `--- a/${path}`, `+++ b/${path}`, `@@ -${i},3 +${i},3 @@`, ` ${a[i - 1]}`, `-${a[i]}`, `+${b[i]}`, ` ${a[i + 1]}`, ''].join('\n');
+}
+
+describe('applyDiff on the real exported tasks', () => {
+  it('applies a diff made against the Go task to the Go task, and a TypeScript one to the TypeScript task', async () => {
+    const root = tempDir('grader-bases-');
+    const bases = [
+      { name: 'ts', dir: join(root, 'ts'), hints: true, language: 'typescript' as const },
+      { name: 'ts-no-hints', dir: join(root, 'ts-no-hints'), hints: false, language: 'typescript' as const },
+      { name: 'go', dir: join(root, 'go'), hints: true, language: 'go' as const },
+      { name: 'go-no-hints', dir: join(root, 'go-no-hints'), hints: false, language: 'go' as const },
+    ];
+    for (const b of bases) await exportTask({ out: b.dir, hints: b.hints, language: b.language });
+    const edit = (file: string, from: string, to: string): string => {
+      const text = readFileSync(file, 'utf8');
+      expect(text).toContain(from);
+      return text.replace(from, to);
+    };
+    // A one-line change in a file only the Go task has, and one only the TypeScript task has.
+    const goFile = join(root, 'go-no-hints/service/store.go');
+    const goPatch = unifiedDiff('service/store.go', readFileSync(goFile, 'utf8'), edit(goFile, 'poolConfig.MaxConns = 10', 'poolConfig.MaxConns = 8'));
+    const tsFile = join(root, 'ts-no-hints/service/src/config.ts');
+    const tsPatch = unifiedDiff('service/src/config.ts', readFileSync(tsFile, 'utf8'), edit(tsFile, 'is not set', 'is missing'));
+    const goDest = join(tempDir('grader-apply-'), 'task');
+    // Lines far from a BUG comment read the same with and without hints: the hinted base comes first.
+    expect(await applyDiff(goPatch, bases, goDest)).toEqual({ ok: true, base: 'go' });
+    expect(readFileSync(join(goDest, 'service/store.go'), 'utf8')).toContain('poolConfig.MaxConns = 8');
+    expect(existsSync(join(goDest, 'service/go.mod'))).toBe(true);
+    const tsDest = join(tempDir('grader-apply-'), 'task');
+    expect(await applyDiff(tsPatch, bases, tsDest)).toEqual({ ok: true, base: 'ts' });
+    expect(existsSync(join(tsDest, 'service/package.json'))).toBe(true);
   });
 });

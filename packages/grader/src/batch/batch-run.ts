@@ -133,7 +133,7 @@ function describe(sub: Submission, digest: string): SubmissionResult['submission
 type Bases = readonly { readonly name: string; readonly dir: string; readonly modules?: string }[];
 
 /**
- * The exported task (with and without BUG comments) that diffs apply to, exported once on first
+ * The exported tasks (TypeScript and Go, with and without BUG comments) that diffs apply to, exported once on first
  * use, with the service's dependencies installed once (npm install of the task's own
  * package.json, by the grader): a diff that leaves package.json alone gets them linked in, so its
  * sandboxed `npm install` finds them up to date instead of downloading them again.
@@ -148,10 +148,16 @@ function taskBases(lifecycle: Lifecycle, todo: readonly Pending[], output: Outpu
       lifecycle.defer(() => rmSync(root, { recursive: true, force: true }));
       await exportTask({ out: join(root, 'task'), hints: true });
       await exportTask({ out: join(root, 'task-no-hints'), hints: false });
+      // A diff against the Go task touches Go files that the TypeScript task does not have, so
+      // it applies to these bases only (bases are tried in order).
+      await exportTask({ out: join(root, 'task-go'), hints: true, language: 'go' });
+      await exportTask({ out: join(root, 'task-go-no-hints'), hints: false, language: 'go' });
       const modules = await installDependencies(join(root, 'task', 'service'), output);
       return [
         { name: 'grader export-task', dir: join(root, 'task'), ...(modules ? { modules } : {}) },
         { name: 'grader export-task --no-hints', dir: join(root, 'task-no-hints'), ...(modules ? { modules } : {}) },
+        { name: 'grader export-task --language go', dir: join(root, 'task-go') },
+        { name: 'grader export-task --language go --no-hints', dir: join(root, 'task-go-no-hints') },
       ];
     })();
     return bases;
