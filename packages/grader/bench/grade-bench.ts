@@ -10,6 +10,8 @@ export interface GradeSample {
   readonly wallMs: number;
   readonly peakRssBytes: number;
   readonly score: number;
+  /** Every check that ran, passed or not. */
+  readonly passed: ReadonlyMap<string, boolean>;
 }
 
 /**
@@ -38,8 +40,9 @@ export async function benchGrade(target: string, extraArgs: readonly string[] = 
   try {
     // Keep the grader's own last lines: an exit 2 says why on stderr.
     if (code !== 0) throw new Error(`grader run --target ${target} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    const score = (JSON.parse(readFileSync(report, 'utf8')) as { score: { score: number } }).score.score;
-    return { target, wallMs, peakRssBytes, score };
+    const json = JSON.parse(readFileSync(report, 'utf8')) as { score: { score: number }; results: { id: string; status: string }[] };
+    const passed = new Map(json.results.filter((r) => r.status !== 'skipped').map((r) => [r.id, r.status === 'passed']));
+    return { target, wallMs, peakRssBytes, score: json.score.score, passed };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,15 +1,18 @@
 // `pnpm bench`: speed and memory figures for the README (never asserted in tests).
-// BENCH_SECTIONS=infra,grade,sandbox,batch,pgbench,docker (default: all; docker only where an
+// BENCH_SECTIONS=infra,grade,sandbox,batch,pgbench,docker,load (default: all but load; docker only where an
 // engine answers) picks what to measure;
 // BENCH_SANDBOX_RUNS (default 3) how many grades with and without the sandbox;
 // BENCH_GRADE_RUNS (default 3) how many grades of the reference fix; BENCH_PGBENCH_ROUNDS
-// (default 5) how many pgbench comparison rounds.
+// (default 5) how many pgbench comparison rounds; the load section (not in the default set: it
+// takes about an hour) grades the reference fix and the buggy service BENCH_LOAD_RUNS times
+// (default 3) beside BENCH_LOAD_HOGS CPU hogs (default 4), then beside two other grades.
 import { cpus, totalmem } from 'node:os';
 import { benchBatch } from './batch-bench.ts';
 import { benchGrade, type GradeSample } from './grade-bench.ts';
 import { benchDockerBoot, type DockerBootSample } from './docker-boot.ts';
 import { dockerEngineAvailable } from '../src/infra/docker-infra.ts';
 import { benchComponentsAlone, benchInfraBoot, type BootSample } from './infra-boot.ts';
+import { cpuHogs, gradesBeside, gradeUnderLoad, type LoadResult } from './load-bench.ts';
 import { comparePgbench, type PgbenchRound } from './pgbench-compare.ts';
 
 const median = (values: number[]): number => {
@@ -129,6 +132,27 @@ async function pgbenchSection(): Promise<void> {
   console.log('\nGoal: >= 60 % (steady state).');
 }
 
+async function loadSection(): Promise<void> {
+  console.log('\n## Verdicts under load (CPU hogs, other grades beside it)\n');
+  const runs = Number(process.env.BENCH_LOAD_RUNS ?? 3);
+  const targets = ['reference-fix', 'buggy-service'];
+  const results: LoadResult[] = [];
+  const progress = (target: string, g: GradeSample): void => console.log(`- ${target}: ${g.score.toFixed(3)} in ${(g.wallMs / 1000).toFixed(0)} s`);
+  results.push(...(await gradeUnderLoad(() => cpuHogs(Number(process.env.BENCH_LOAD_HOGS ?? 4)), targets, runs, progress)));
+  results.push(...(await gradeUnderLoad(() => gradesBeside(['reference-fix-go', 'buggy-service']), targets, runs, progress)));
+  console.log(`\n| load | target | scores | checks that did not give the same verdict in every run |\n| --- | --- | --- | --- |`);
+  for (const r of results) {
+    const ids = [...new Set(r.grades.flatMap((g) => [...g.passed.keys()]))].sort();
+    const flipping = ids
+      .map((id) => ({ id, passes: r.grades.filter((g) => g.passed.get(id) === true).length }))
+      .filter((c) => c.passes > 0 && c.passes < r.grades.length)
+      .map((c) => `${c.id} (passed ${c.passes}/${r.grades.length})`);
+    const failedAlways = r.target === 'reference-fix' ? ids.filter((id) => r.grades.every((g) => g.passed.get(id) === false)).map((id) => `${id} (failed ${r.grades.length}/${r.grades.length})`) : [];
+    console.log(`| ${r.load} | ${r.target} | ${r.grades.map((g) => g.score.toFixed(3)).join(', ')} | ${[...flipping, ...failedAlways].join('; ') || 'none'} |`);
+  }
+  console.log('\nGoal: the reference 1.000 in every run, and no check of the buggy service flipping between runs.');
+}
+
 const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,sandbox,batch,pgbench,docker').split(','));
 console.log(`# grader benchmarks (${cpus().length} cores, ${mb(totalmem())}, node ${process.version}, ${new Date().toISOString()})\n`);
 if (sections.has('infra')) await infraSection();
@@ -137,3 +161,4 @@ if (sections.has('sandbox')) await sandboxSection();
 if (sections.has('batch')) await batchSection();
 if (sections.has('pgbench')) await pgbenchSection();
 if (sections.has('docker')) await dockerSection();
+if (sections.has('load')) await loadSection();
