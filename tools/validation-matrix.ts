@@ -1,7 +1,8 @@
 // Renders the README's validation matrix (and the per-check pass rates of the reference fix and
 // the buggy service) from one or more `grader validate --json` reports. A target that appears in
 // several reports is taken from the last one given.
-//   pnpm exec tsx tools/validation-matrix.ts a.json b.json ...
+//   pnpm exec tsx tools/validation-matrix.ts [--measured] a.json b.json ...
+// --measured leaves out the targets none of the reports graded.
 import { readFileSync } from 'node:fs';
 import { CATALOG } from '../packages/grader/src/checks/catalog.ts';
 import { CATEGORIES, type Category } from '../packages/grader/src/scoring/types.ts';
@@ -26,7 +27,8 @@ interface Report {
 }
 
 
-const reports = process.argv.slice(2).map((file) => JSON.parse(readFileSync(file, 'utf8')) as Report);
+const measuredOnly = process.argv.includes('--measured');
+const reports = process.argv.slice(2).filter((a) => a !== '--measured').map((file) => JSON.parse(readFileSync(file, 'utf8')) as Report);
 const byTarget = new Map<string, { row: ReportTarget; repeat: number }>();
 for (const report of reports) for (const row of report.targets) byTarget.set(row.target, { row, repeat: report.repeat });
 
@@ -38,6 +40,7 @@ const lines = [
 for (const expectation of expectations) {
   const entry = byTarget.get(expectation.target);
   if (!entry) {
+    if (measuredOnly) continue;
     lines.push(`| ${expectation.target} | ${CATEGORIES.map(() => '').join(' | ')} | | 0 | not measured |`);
     continue;
   }
@@ -51,7 +54,7 @@ for (const expectation of expectations) {
 }
 console.log(lines.join('\n'));
 
-for (const name of ['reference-fix', 'buggy-service']) {
+for (const name of ['reference-fix', 'buggy-service', 'reference-fix-go', 'buggy-service-go']) {
   const entry = byTarget.get(name);
   if (!entry) continue;
   const failures = new Map<string, number>();

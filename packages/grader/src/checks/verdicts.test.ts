@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CheckFailure } from '../engine/check-failure.ts';
-import { expectStock } from './verdicts.ts';
+import { expectAppliedEffects, expectStock } from './verdicts.ts';
 
 function messageOf(run: () => void): string {
   try {
@@ -32,5 +32,27 @@ describe('expectStock says which way stock is off', () => {
     expect(messageOf(() => expectStock('Lost updates detected', new Map([['HOT', 180]]), new Map([['HOT', 200]])))).toBe(
       'Lost updates detected: expected HOT = 180, got 200 (20 above expected)',
     );
+  });
+});
+
+describe('expectAppliedEffects says whether effects were lost or applied twice', () => {
+  it('passes when stock is the seed plus the applied messages', () => {
+    expect(messageOf(() => expectAppliedEffects('HOT', 100, 180, 1, 280))).toBe('passed');
+  });
+
+  it('calls a shortfall lost updates, with the units lost', () => {
+    expect(messageOf(() => expectAppliedEffects('HOT', 100, 180, 1, 161))).toBe(
+      'Lost updates detected: 180 message(s) recorded as applied make HOT = 280, got 161: 119 unit(s) of applied effects never took effect',
+    );
+  });
+
+  it('calls an excess effects applied twice', () => {
+    expect(messageOf(() => expectAppliedEffects('HOT', 100, 170, 1, 290))).toBe(
+      'Effects applied twice: 170 message(s) recorded as applied make HOT = 270, got 290: 20 unit(s) more than the applied messages account for',
+    );
+  });
+
+  it('does not count messages without an outcome as lost', () => {
+    expect(messageOf(() => expectAppliedEffects('HOT', 100, 167, 1, 267))).toBe('passed');
   });
 });

@@ -18,6 +18,23 @@ export function expectStock(what: string, expected: ReadonlyMap<string, number>,
   });
 }
 
+/**
+ * One SKU's stock judged against the messages recorded as applied (each adding `perMessage`): a
+ * shortfall is applied effects that were lost, an excess is effects applied more than once.
+ * Messages with no outcome are not counted either way (completeness is judged by other checks).
+ */
+export function expectAppliedEffects(sku: string, seed: number, applied: number, perMessage: number, got: number | undefined): void {
+  const want = seed + applied * perMessage;
+  ensure(got === want, () => {
+    const model = `${applied} message(s) recorded as applied make ${sku} = ${want}`;
+    if (got === undefined) return `${model}, but ${sku} is missing`;
+    const diff = Math.abs(got - want);
+    return got < want
+      ? `Lost updates detected: ${model}, got ${got}: ${diff} unit(s) of applied effects never took effect`
+      : `Effects applied twice: ${model}, got ${got}: ${diff} unit(s) more than the applied messages account for`;
+  });
+}
+
 /** Exactly one outcome row per id: names missing and duplicated ids. */
 export function expectOneOutcomeEach(what: string, ids: readonly string[], counts: ReadonlyMap<string, number>): void {
   const missing = ids.filter((id) => !counts.has(id));

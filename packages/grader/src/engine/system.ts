@@ -49,6 +49,8 @@ export interface DrainResult {
   readonly complete: boolean;
   readonly missing: readonly string[];
   readonly elapsedMs: number;
+  /** Why an incomplete drain stopped waiting, with the numbers (e.g. "no new outcome for 10.2 s at 126 of 300, ..."). */
+  readonly gaveUp?: string;
 }
 
 /**
@@ -176,30 +178,68 @@ export class System {
 
   /**
    * Waits until every id has an outcome, then until nothing changes for `quietMs` (so late
-   * duplicates are seen). Gives up at `timeoutMs`, when no replica is left running, or when no
-   * new outcome appeared for STALL_MS (longer than a session timeout, so a rebalance after a
-   * crash is not mistaken for a stall).
+   * duplicates are seen). Gives up at `timeoutMs`, when no replica is left running, or on a
+   * stall: no new outcome for STALL_MS (longer than a session timeout) after the target made
+   * progress in this drain. Before its first outcome in the drain the target is waited for up to
+   * the deadline (a slow machine restarting it is not a stall), and time its group spends not
+   * consuming (rebalancing, or a member without partitions) does not count towards a stall, up
+   * to two session timeouts and 10 s: a rebalance is progress of a kind, never judged on a quiet
+   * period alone.
    */
   async drain(ids: readonly string[], timeoutMs: number, quietMs = 1_000): Promise<DrainResult> {
     const started = Date.now();
     const deadline = started + timeoutMs;
-    let done = 0;
+    const stallMs = Math.max(STALL_MS, this.sessionTimeoutMs + 4_000);
+    const rebalanceAllowanceMs = 2 * this.sessionTimeoutMs + 10_000;
+    let done = await this.countWithOutcome(ids);
     let lastProgress = Date.now();
-    while (Date.now() < deadline) {
-      const now = await this.countWithOutcome(ids);
-      if (now > done) lastProgress = Date.now();
-      done = now;
-      if (done >= ids.length) break;
-      if (this.replicas.running.length === 0) break;
-      if (Date.now() - lastProgress > Math.max(STALL_MS, this.sessionTimeoutMs + 4_000)) break;
+    let moved = false;
+    let notConsumingMs = 0;
+    let groupCheckedAt = Date.now();
+    let gaveUp: string | undefined;
+    while (done < ids.length && Date.now() < deadline) {
+      if (this.replicas.running.length === 0) {
+        gaveUp = `no replica was left running (at ${done} of ${ids.length})`;
+        break;
+      }
+      if (Date.now() - groupCheckedAt >= 1_000) {
+        const now = Date.now();
+        if (!(await this.groupConsuming())) notConsumingMs += now - groupCheckedAt;
+        groupCheckedAt = now;
+      }
+      const idleMs = Date.now() - lastProgress;
+      const excusedMs = Math.min(notConsumingMs, rebalanceAllowanceMs);
+      if (moved && idleMs - excusedMs > stallMs) {
+        gaveUp = `no new outcome for ${(idleMs / 1000).toFixed(1)} s at ${done} of ${ids.length}${excusedMs > 0 ? ` (the group was not consuming for ${(notConsumingMs / 1000).toFixed(1)} s of it)` : ', while the group was consuming (Stable, every running replica holding partitions)'}`;
+        break;
+      }
       await sleep(100);
+      const now = await this.countWithOutcome(ids);
+      if (now > done) {
+        lastProgress = Date.now();
+        moved = true;
+        notConsumingMs = 0;
+      }
+      done = now;
     }
     const complete = done >= ids.length;
-    this.mark(`drain: ${done} of ${ids.length} have outcomes`);
+    if (!complete) gaveUp ??= `${done} of ${ids.length} had outcomes when the drain's ${Math.round(timeoutMs / 1000)} s ran out, ${moved ? `the last new outcome ${((Date.now() - lastProgress) / 1000).toFixed(1)} s before` : 'none of them new in the drain'}`;
+    this.mark(complete ? `drain: ${done} of ${ids.length} have outcomes` : `drain gave up: ${gaveUp}`);
     if (complete) await this.waitQuiet(quietMs, deadline);
     this.mark('drain: quiet');
     const missing = complete ? [] : await this.missingOutcomes(ids);
-    return { complete, missing, elapsedMs: Date.now() - started };
+    return { complete, missing, elapsedMs: Date.now() - started, ...(gaveUp === undefined ? {} : { gaveUp }) };
+  }
+
+  /** True when the group is Stable with one member per running replica, each holding partitions. */
+  private async groupConsuming(): Promise<boolean> {
+    try {
+      const view = await describeGroup(this.admin, this.ns.groupId, this.ns.topic);
+      return view.state === 'Stable' && view.assignments.length === this.replicas.running.length && view.assignments.every((a) => a.length > 0);
+    } catch {
+      // An admin request that fails says nothing about the target: count it as consuming.
+      return true;
+    }
   }
 
   /** Waits until the outcome table and stock stop changing for `quietMs`. */

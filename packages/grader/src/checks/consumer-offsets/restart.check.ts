@@ -26,6 +26,8 @@ async function waitForCommit(system: System, timeoutMs: number): Promise<void> {
 
 interface Observations {
   missingAfterRestart: readonly string[];
+  /** Why the drain after the restart stopped waiting, when it did not see every outcome. */
+  drainGaveUp?: string;
   stockAfterRestart: Map<string, number>;
   expected: Map<string, number>;
   countsAfterRestart: Map<string, number>;
@@ -85,6 +87,7 @@ defineScenario<Observations>({
     await system.waitQuiet(1_000);
     return {
       missingAfterRestart: drained.missing,
+      ...(drained.gaveUp === undefined ? {} : { drainGaveUp: drained.gaveUp }),
       stockAfterRestart,
       expected: expectedStock(system.seedStock, messages),
       countsAfterRestart,
@@ -99,7 +102,7 @@ defineScenario<Observations>({
   },
   checks: {
     'consumer_offsets.nothing_lost_after_kill': (o) =>
-      ensure(o.missingAfterRestart.length === 0, () => `Lost after SIGKILL: ${o.missingAfterRestart.length} of ${o.ids.length} messages never got an outcome (e.g. ${o.missingAfterRestart[0]})${o.crashes[0] ? `; ${o.crashes[0]}` : ''}`),
+      ensure(o.missingAfterRestart.length === 0, () => `Lost after SIGKILL: ${o.missingAfterRestart.length} of ${o.ids.length} messages never got an outcome (e.g. ${o.missingAfterRestart[0]}; ${o.drainGaveUp ?? 'the drain stopped'})${o.crashes[0] ? `; ${o.crashes[0]}` : ''}`),
     'idempotency.no_double_apply_after_kill': (o) => {
       expectStock('Stock after SIGKILL and redelivery is not each message applied once', o.expected, o.stockAfterRestart);
       expectOneOutcomeEach('After SIGKILL and restart', o.ids.filter((id) => o.countsAfterRestart.has(id)), o.countsAfterRestart);
