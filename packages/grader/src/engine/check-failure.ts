@@ -18,6 +18,17 @@ export function ensure(condition: boolean, message: () => string): asserts condi
 }
 
 /**
+ * A failed check's message with the scenario's first unexpected replica exit appended, unless the
+ * message already names a replica's exit: a count ("expected 180, got 116") alone hides that a
+ * replica stopped on a data race or crashed, which is the reason the user needs.
+ */
+export function withCrashes(message: string, crashes: readonly string[]): string {
+  if (crashes.length === 0 || /\breplica r\d+ (stopped|exited|flooded)/.test(message)) return message;
+  const more = crashes.length > 1 ? ` (and ${crashes.length - 1} more replica exit(s))` : '';
+  return `${message}; during the scenario ${crashes[0]}${more}`;
+}
+
+/**
  * Up to `max` mismatches as "A expected 10, got 7 (-3)", and how many keys are above and below
  * what was expected, so a message says which way the numbers are wrong (effects applied twice
  * and effects lost move stock in opposite directions).

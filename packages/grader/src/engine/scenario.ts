@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { CATALOG_BY_ID } from '../checks/catalog.ts';
 import { LaunchFailure } from '../target/launcher.ts';
 import { TargetFailure } from '../target/replica-set.ts';
-import { CheckFailure, InfraFailure } from './check-failure.ts';
+import { CheckFailure, InfraFailure, withCrashes } from './check-failure.ts';
 import type { GradingContext } from './grading-context.ts';
 import type { System } from './system.ts';
 
@@ -33,6 +33,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): void {
     const selected = Object.keys(definition.checks).filter((id) => ctx.selected.includes(id));
     let observations: R | undefined;
     let failure: Error | undefined;
+    let crashes: string[] = [];
     const systems: System[] = [];
 
     beforeAll(async () => {
@@ -45,6 +46,14 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): void {
       } catch (error) {
         failure = classify(error, definition.id, systems.some((s) => s.replicas.all.length > 0));
       } finally {
+        // Read before close(): replicas stopped by close() are expected exits, not crashes.
+        crashes = systems.flatMap((s) => {
+          try {
+            return s.replicas.crashes();
+          } catch {
+            return [];
+          }
+        });
         await Promise.allSettled(systems.map((s) => s.close()));
       }
     }, definition.budgetMs + 60_000);
@@ -58,7 +67,12 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): void {
       test(id, () => {
         if (failure) throw failure;
         if (observations === undefined) throw new InfraFailure(`scenario ${definition.id} produced no observations`);
-        verdict(observations);
+        try {
+          verdict(observations);
+        } catch (error) {
+          if (error instanceof CheckFailure) throw new CheckFailure(withCrashes(error.message, crashes));
+          throw error;
+        }
       });
     }
   });
