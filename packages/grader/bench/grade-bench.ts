@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GRADER_ROOT } from '../src/paths.ts';
@@ -40,6 +40,12 @@ export async function benchGrade(target: string, extraArgs: readonly string[] = 
   try {
     // Keep the grader's own last lines: an exit 2 says why on stderr.
     if (code !== 0) throw new Error(`grader run --target ${target} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    // BENCH_KEEP_REPORTS=DIR keeps every grade's JSON report (failure messages of a flipping check).
+    const keep = process.env.BENCH_KEEP_REPORTS;
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      copyFileSync(report, join(keep, `${target}-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`));
+    }
     const json = JSON.parse(readFileSync(report, 'utf8')) as { score: { score: number }; results: { id: string; status: string }[] };
     const passed = new Map(json.results.filter((r) => r.status !== 'skipped').map((r) => [r.id, r.status === 'passed']));
     return { target, wallMs, peakRssBytes, score: json.score.score, passed };

@@ -5,7 +5,8 @@
 // BENCH_GRADE_RUNS (default 3) how many grades of the reference fix; BENCH_PGBENCH_ROUNDS
 // (default 5) how many pgbench comparison rounds; the load section (not in the default set: it
 // takes about an hour) grades the reference fix and the buggy service BENCH_LOAD_RUNS times
-// (default 3) beside BENCH_LOAD_HOGS CPU hogs (default 4), then beside two other grades.
+// (default 3) beside BENCH_LOAD_HOGS CPU hogs (default 4), then beside two other grades;
+// BENCH_KEEP_REPORTS=DIR keeps every measured grade's JSON report.
 import { cpus, totalmem } from 'node:os';
 import { benchBatch } from './batch-bench.ts';
 import { benchGrade, type GradeSample } from './grade-bench.ts';
@@ -148,7 +149,8 @@ async function loadSection(): Promise<void> {
       .filter((c) => c.passes > 0 && c.passes < r.grades.length)
       .map((c) => `${c.id} (passed ${c.passes}/${r.grades.length})`);
     const failedAlways = r.target === 'reference-fix' ? ids.filter((id) => r.grades.every((g) => g.passed.get(id) === false)).map((id) => `${id} (failed ${r.grades.length}/${r.grades.length})`) : [];
-    console.log(`| ${r.load} | ${r.target} | ${r.grades.map((g) => g.score.toFixed(3)).join(', ')} | ${[...flipping, ...failedAlways].join('; ') || 'none'} |`);
+    const errors = r.errors.length > 0 ? `; ${r.errors.length} grade(s) without a report` : '';
+    console.log(`| ${r.load} | ${r.target} | ${r.grades.map((g) => g.score.toFixed(3)).join(', ')}${errors} | ${[...flipping, ...failedAlways].join('; ') || 'none'} |`);
   }
   console.log('\nGoal: the reference 1.000 in every run, and no check of the buggy service flipping between runs.');
 }

@@ -62,6 +62,8 @@ export interface LoadResult {
   readonly load: string;
   readonly target: string;
   readonly grades: readonly GradeSample[];
+  /** Grades that ended without a report (an exit 2 under load is a finding, not a crash of the bench). */
+  readonly errors: readonly string[];
 }
 
 /** `runs` grades of each target while `load` runs. */
@@ -71,12 +73,18 @@ export async function gradeUnderLoad(makeLoad: () => Load, targets: readonly str
     const results: LoadResult[] = [];
     for (const target of targets) {
       const grades: GradeSample[] = [];
+      const errors: string[] = [];
       for (let i = 0; i < runs; i++) {
-        const g = await benchGrade(target);
-        grades.push(g);
-        onGrade(target, g);
+        try {
+          const g = await benchGrade(target);
+          grades.push(g);
+          onGrade(target, g);
+        } catch (error) {
+          errors.push((error as Error).message);
+          console.log(`- ${target}: ${(error as Error).message}`);
+        }
       }
-      results.push({ load: load.label, target, grades });
+      results.push({ load: load.label, target, grades, errors });
     }
     return results;
   } finally {
