@@ -14,6 +14,16 @@ function checkFiles(dir: string): string[] {
 }
 
 describe('catalog', () => {
+  it('every scenario file has a unit test file that feeds each of its checks observations', () => {
+    for (const file of checkFiles(join(REPO_ROOT, 'packages/grader/src/checks'))) {
+      const source = readFileSync(file, 'utf8');
+      const tests = readFileSync(file.replace(/\.check\.ts$/, '.check.test.ts'), 'utf8');
+      const ids = [...source.matchAll(/^ {4}'([a-z_]+\.[a-z_]+)':/gm)].map((m) => m[1] ?? '');
+      expect(ids.length, file).toBeGreaterThan(0);
+      for (const id of ids) expect(tests, `${file}: ${id}`).toContain(`'${id}'`);
+    }
+  });
+
   it('has at least 30 checks with unique ids in every category', () => {
     expect(CATALOG.length).toBeGreaterThanOrEqual(30);
     expect(new Set(CATALOG.map((c) => c.id)).size).toBe(CATALOG.length);

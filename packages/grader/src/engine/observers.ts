@@ -36,7 +36,12 @@ abstract class Sampler<T> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    await this.sample().catch(() => undefined);
+    // The last sample counts like every other, so "N of M samples" never has N > M.
+    await this.sample()
+      .then(() => {
+        this.samples += 1;
+      })
+      .catch(() => undefined);
     return this.result();
   }
 }

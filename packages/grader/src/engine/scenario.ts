@@ -20,16 +20,19 @@ export interface ScenarioDefinition<R> {
 /**
  * Registers one scenario as a vitest suite: the system runs once in `beforeAll`, each check
  * is a test judging the same observations. A target failure (never ready, crashed) fails every
- * check with its reason; an infrastructure failure is marked so the run exits 2.
+ * check with its reason; an infrastructure failure is marked so the run exits 2. Outside a
+ * grading run (a unit test importing the file) nothing is registered: the definition is
+ * returned so its verdicts can be fed observations directly.
  */
-export function defineScenario<R>(definition: ScenarioDefinition<R>): void {
+export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDefinition<R> {
   for (const id of Object.keys(definition.checks)) {
     const entry = CATALOG_BY_ID.get(id);
     if (!entry) throw new Error(`scenario ${definition.id} defines check ${id}, which checks/catalog.ts does not list`);
     if (entry.scenario !== definition.id) throw new Error(`check ${id} belongs to scenario ${entry.scenario} in the catalog, not ${definition.id}`);
   }
+  const ctx = inject('grading') as GradingContext | undefined;
+  if (ctx === undefined) return definition;
   describe(definition.id, () => {
-    const ctx = inject('grading');
     const selected = Object.keys(definition.checks).filter((id) => ctx.selected.includes(id));
     let observations: R | undefined;
     let failure: Error | undefined;
@@ -76,6 +79,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): void {
       });
     }
   });
+  return definition;
 }
 
 /**
@@ -90,4 +94,20 @@ function classify(error: unknown, scenario: string, targetStarted: boolean): Err
   if (targetStarted) return new CheckFailure(`scenario ${scenario} broke while the target ran: ${message}`);
   if (error instanceof InfraFailure) return error;
   return new InfraFailure(`scenario ${scenario} broke: ${message}`, { cause: error });
+}
+
+/**
+ * Runs one check of `definition` on `observations` outside a grading run: "passed", or the
+ * failure message a report would show. Anything but a CheckFailure is rethrown (a broken verdict).
+ */
+export function judge<R>(definition: ScenarioDefinition<R>, id: string, observations: R): string {
+  const verdict = definition.checks[id];
+  if (!verdict) throw new Error(`scenario ${definition.id} has no check ${id}`);
+  try {
+    verdict(observations);
+  } catch (error) {
+    if (error instanceof CheckFailure) return error.message;
+    throw error;
+  }
+  return 'passed';
 }

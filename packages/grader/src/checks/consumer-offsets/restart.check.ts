@@ -40,7 +40,7 @@ interface Observations {
   crashes: string[];
 }
 
-defineScenario<Observations>({
+export default defineScenario<Observations>({
   id: 'restart',
   budgetMs: 60_000,
   async run(ctx, track) {

@@ -20,7 +20,7 @@ interface Observations {
 
 const pick = (m: ReadonlyMap<string, number>, keys: readonly string[]): Map<string, number> => new Map(keys.map((k) => [k, m.get(k) ?? NaN]));
 
-defineScenario<Observations>({
+export default defineScenario<Observations>({
   id: 'duplicates',
   budgetMs: 45_000,
   async run(ctx, track) {
@@ -37,9 +37,9 @@ defineScenario<Observations>({
   },
   checks: {
     'idempotency.duplicate_adjustments_applied_once': (o) =>
-      expectStock('Duplicate processing detected', pick(expectedStock(o.seed, o.adjustments), ADJUSTED), pick(o.stock, ADJUSTED)),
+      expectStock('Stock after duplicated adjustments is not each adjustment applied once', pick(expectedStock(o.seed, o.adjustments), ADJUSTED), pick(o.stock, ADJUSTED)),
     'idempotency.duplicate_orders_applied_once': (o) =>
-      expectStock('Stock after duplicated orders is not each order applied once', pick(expectedStock(o.seed, o.orders), ORDERED), pick(o.stock, ORDERED)),
+      expectStock('Stock after duplicated orders is not each order applied once (below: applied twice, above: effects lost)', pick(expectedStock(o.seed, o.orders), ORDERED), pick(o.stock, ORDERED)),
     'idempotency.one_outcome_per_id': (o) => expectOneOutcomeEach('Duplicated messages', [...o.adjustments, ...o.orders].map((m) => m.id), o.counts),
   },
 });

@@ -33,7 +33,7 @@ interface Observations {
   stalledAt?: string;
 }
 
-defineScenario<Observations>({
+export default defineScenario<Observations>({
   id: 'load',
   budgetMs: BUDGET_MS + 20_000,
   async run(ctx, track) {
@@ -95,7 +95,11 @@ defineScenario<Observations>({
           ? `${o.missing.length} of ${o.ids.length} messages had no outcome: ${o.crashes.length} replica(s) exited (${o.crashes[0]})`
           : `${o.missing.length} of ${o.ids.length} messages had no outcome after ${Math.round(o.elapsedMs / 1000)} s`),
     'load_stress.survives_connection_drops': (o) => {
-      ensure(o.crashes.length === 0, () => `${o.crashes.length} replica(s) exited on their own after target connections were terminated (${o.terminated.join(', ') || 'none yet'}): ${o.crashes[0]}`);
+      ensure(
+        o.crashes.length === 0,
+        () =>
+          `${o.crashes.length} replica(s) exited on their own ${o.terminated.length > 0 ? `after target connections were terminated (${o.terminated.join(', ')})` : 'before any target connection was terminated'}: ${o.crashes[0]}`,
+      );
       ensure(o.stalledAt === undefined, () => `${o.stalledAt} (connections terminated so far: ${o.terminated.join(', ') || 'none'})`);
     },
     'load_stress.snapshot_consistent': (o) => {

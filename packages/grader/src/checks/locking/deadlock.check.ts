@@ -53,7 +53,7 @@ interface Observations {
   missing: number;
 }
 
-defineScenario<Observations>({
+export default defineScenario<Observations>({
   id: 'deadlock',
   budgetMs: 40_000,
   async run(ctx, track) {

@@ -59,7 +59,7 @@ interface Observations {
 const batch = (from: number, count: number): ContractMessage[] =>
   Array.from({ length: count }, (_, i) => restock(`tp-${from + i}`, SKUS[(from + i) % SKUS.length] ?? 'TP1', 1));
 
-defineScenario<Observations>({
+export default defineScenario<Observations>({
   id: 'throughput',
   // Up to four rounds of 240 messages when both ratios need a second measurement.
   budgetMs: 150_000,

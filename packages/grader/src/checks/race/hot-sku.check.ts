@@ -18,7 +18,7 @@ interface Observations {
   ids: string[];
 }
 
-defineScenario<Observations>({
+export default defineScenario<Observations>({
   id: 'hot_sku',
   budgetMs: 45_000,
   async run(ctx, track) {
@@ -39,7 +39,13 @@ defineScenario<Observations>({
     // failure (a replica that stopped), not a lost update.
     'race.hot_sku_restocks_conserved': (o) => expectAppliedEffects('HOT', SEED, o.appliedIds, 1, o.stock.get('HOT')),
     'race.hot_sku_all_applied': (o) =>
-      ensure(o.applied === RESTOCKS, () => `expected ${RESTOCKS} restocks recorded as applied, got ${o.applied}`),
+      ensure(o.applied === RESTOCKS, () => {
+        const ways = [
+          o.appliedIds < RESTOCKS ? `${RESTOCKS - o.appliedIds} restock(s) not recorded as applied` : '',
+          o.applied > o.appliedIds ? `${o.applied - o.appliedIds} duplicate applied outcome row(s)` : '',
+        ].filter(Boolean);
+        return `expected ${RESTOCKS} restocks recorded as applied, got ${o.applied}${ways.length ? ` (${ways.join(', ')})` : ''}`;
+      }),
     'idempotency.hot_sku_one_outcome_each': (o) => expectOneOutcomeEach('Hot SKU restocks', o.ids, o.counts),
   },
 });

@@ -19,7 +19,7 @@ interface Observations {
   total: number;
 }
 
-defineScenario<Observations>({
+export default defineScenario<Observations>({
   id: 'oversell',
   budgetMs: 45_000,
   async run(ctx, track) {
@@ -51,9 +51,9 @@ defineScenario<Observations>({
     },
     'race.oversell_sold_exactly_stock': (o) => {
       const wrong = [...o.appliedPerSku].filter(([, n]) => n !== STOCK);
-      ensure(wrong.length === 0, () => `expected exactly ${STOCK} of ${SALES_PER_SKU} unit sales applied per SKU; ${wrong.map(([s, n]) => `${s}: ${n}`).join(', ')}`);
+      ensure(wrong.length === 0, () => `expected exactly ${STOCK} of ${SALES_PER_SKU} unit sales applied per SKU; ${wrong.map(([s, n]) => `${s}: ${n} (${n > STOCK ? `oversold by ${n - STOCK}` : `${STOCK - n} unit(s) of stock left unsold`})`).join(', ')}`);
     },
     'race.oversell_conserved': (o) =>
-      expectStock('Stock does not match the applied sales', new Map(SKUS.map((s) => [s, STOCK - (o.appliedPerSku.get(s) ?? 0)])), o.stock),
+      expectStock('Stock does not match the applied sales (above: effects lost, below: more than the applied sales account for)', new Map(SKUS.map((s) => [s, STOCK - (o.appliedPerSku.get(s) ?? 0)])), o.stock),
   },
 });

@@ -29,7 +29,7 @@ interface Observations {
   stalled?: string;
 }
 
-defineScenario<Observations>({
+export default defineScenario<Observations>({
   id: 'rebalance',
   budgetMs: 60_000,
   async run(ctx, track) {
@@ -89,7 +89,7 @@ defineScenario<Observations>({
   checks: {
     'race.conserved_across_rebalances': (o) => {
       ensure(o.stalled === undefined, () => o.stalled ?? '');
-      expectStock('Lost updates across rebalances', o.expected, o.stock);
+      expectStock('Stock disagrees with the restocks recorded as applied across rebalances (below: effects lost, above: more than the applied restocks account for)', o.expected, o.stock);
       const applied = o.ids.filter((id) => o.counts.has(id)).length;
       ensure(applied === o.ids.length, () => `only ${applied} of ${o.ids.length} restocks were processed across rebalances`);
     },

@@ -61,7 +61,7 @@ interface Observations {
   crashes: string[];
 }
 
-defineScenario<Observations>({
+export default defineScenario<Observations>({
   id: 'sequential',
   budgetMs: 40_000,
   async run(ctx, track) {
@@ -115,8 +115,13 @@ defineScenario<Observations>({
     'atomic.sequential_outcomes': (o) => {
       const wrong = o.validIds.filter((id) => o.firstOutcome.get(id) !== o.model.outcomes.get(id));
       ensure(wrong.length === 0, () => {
-        const id = wrong[0] ?? '';
-        return `${wrong.length} of ${o.validIds.length} messages got the wrong outcome (e.g. ${id}: expected ${o.model.outcomes.get(id)}, got ${o.firstOutcome.get(id) ?? 'none'})`;
+        // One count per way an outcome is wrong: applied instead of rejected is not rejected instead of applied.
+        const ways = new Map<string, string[]>();
+        for (const id of wrong) {
+          const way = `${o.firstOutcome.get(id) ?? 'with no outcome'} instead of ${o.model.outcomes.get(id)}`;
+          ways.set(way, [...(ways.get(way) ?? []), id]);
+        }
+        return `${wrong.length} of ${o.validIds.length} messages got the wrong outcome: ${[...ways].map(([way, ids]) => `${ids.length} ${way} (e.g. ${ids[0]})`).join(', ')}`;
       });
     },
     'atomic.rejected_has_no_effect': (o) => {
