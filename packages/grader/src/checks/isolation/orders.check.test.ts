@@ -183,6 +183,10 @@ describe('isolation.snapshot_consistent', () => {
     expect(verdict(id, o)).toBe('11 of 184 snapshots showed stock that disagrees with the applied outcomes (e.g. PL4: stock 99983 but its applied outcomes say 99986)');
   });
 
+  it('does not pass on no snapshot at all', () => {
+    expect(verdict(id, observations({ sampled: { samples: 0, minStock: new Map(), inconsistentSamples: 0 } }))).toBe('no snapshot of stock and outcomes could be taken while the target ran');
+  });
+
   it('refuses to pass an unfinished workload', () => {
     expect(verdict(id, observations({ missing: 4 }))).toBe(INCOMPLETE);
   });

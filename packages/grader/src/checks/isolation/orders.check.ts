@@ -122,6 +122,8 @@ export default defineScenario<Observations>({
     },
     'isolation.snapshot_consistent': (o) => {
       expectComplete(o.missing, o.total);
+      // No snapshot at all (the grader could not read while the target ran) proves nothing.
+      ensure(o.sampled.samples > 0, () => 'no snapshot of stock and outcomes could be taken while the target ran');
       ensure(
         o.sampled.inconsistentSamples === 0,
         () => `${o.sampled.inconsistentSamples} of ${o.sampled.samples} snapshots showed stock that disagrees with the applied outcomes (e.g. ${o.sampled.example})`,

@@ -210,6 +210,10 @@ describe('load_stress.snapshot_consistent', () => {
     expect(verdict(id, o)).toBe('19 of 312 snapshots showed stock disagreeing with applied outcomes (e.g. LD8: stock 21 but its applied outcomes say 24)');
   });
 
+  it('does not pass on no snapshot at all', () => {
+    expect(verdict(id, observations({ sampled: { samples: 0, minStock: new Map(), inconsistentSamples: 0 } }))).toBe('no snapshot of stock and outcomes could be taken while the target ran');
+  });
+
   it('refuses to pass an unfinished workload', () => {
     expect(verdict(id, observations({ missing: MISSING }))).toBe(INCOMPLETE);
   });
