@@ -6,7 +6,8 @@
 // (default 5) how many pgbench comparison rounds; the load section (not in the default set: it
 // takes about an hour) grades the reference fix and the buggy service BENCH_LOAD_RUNS times
 // (default 3) beside BENCH_LOAD_HOGS CPU hogs (default 4), then beside two other grades;
-// BENCH_KEEP_REPORTS=DIR keeps every measured grade's JSON report.
+// BENCH_LOAD_TARGETS (default reference-fix,buggy-service) and BENCH_LOAD_KINDS (default
+// hogs,beside) narrow it; BENCH_KEEP_REPORTS=DIR keeps every measured grade's JSON report.
 import { cpus, totalmem } from 'node:os';
 import { benchBatch } from './batch-bench.ts';
 import { benchGrade, type GradeSample } from './grade-bench.ts';
@@ -136,11 +137,12 @@ async function pgbenchSection(): Promise<void> {
 async function loadSection(): Promise<void> {
   console.log('\n## Verdicts under load (CPU hogs, other grades beside it)\n');
   const runs = Number(process.env.BENCH_LOAD_RUNS ?? 3);
-  const targets = ['reference-fix', 'buggy-service'];
+  const targets = (process.env.BENCH_LOAD_TARGETS ?? 'reference-fix,buggy-service').split(',');
+  const kinds = new Set((process.env.BENCH_LOAD_KINDS ?? 'hogs,beside').split(','));
   const results: LoadResult[] = [];
   const progress = (target: string, g: GradeSample): void => console.log(`- ${target}: ${g.score.toFixed(3)} in ${(g.wallMs / 1000).toFixed(0)} s`);
-  results.push(...(await gradeUnderLoad(() => cpuHogs(Number(process.env.BENCH_LOAD_HOGS ?? 4)), targets, runs, progress)));
-  results.push(...(await gradeUnderLoad(() => gradesBeside(['reference-fix-go', 'buggy-service']), targets, runs, progress)));
+  if (kinds.has('hogs')) results.push(...(await gradeUnderLoad(() => cpuHogs(Number(process.env.BENCH_LOAD_HOGS ?? 4)), targets, runs, progress)));
+  if (kinds.has('beside')) results.push(...(await gradeUnderLoad(() => gradesBeside(['reference-fix-go', 'buggy-service']), targets, runs, progress)));
   console.log(`\n| load | target | scores | checks that did not give the same verdict in every run |\n| --- | --- | --- | --- |`);
   for (const r of results) {
     const ids = [...new Set(r.grades.flatMap((g) => [...g.passed.keys()]))].sort();

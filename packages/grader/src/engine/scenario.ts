@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
 import { CATALOG_BY_ID } from '../checks/catalog.ts';
 import { LaunchFailure } from '../target/launcher.ts';
+import { STARVATION_CAP_MS } from '../target/cpu-wait.ts';
 import { TargetFailure } from '../target/replica-set.ts';
 import { CheckFailure, InfraFailure, withCrashes } from './check-failure.ts';
 import type { GradingContext } from './grading-context.ts';
@@ -39,6 +40,8 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
     let crashes: string[] = [];
     const systems: System[] = [];
 
+    // Room for a few waits stretched by a loaded machine (readiness and drains, twice in restarts).
+    const hookTimeoutMs = definition.budgetMs + 60_000 + 3 * STARVATION_CAP_MS;
     beforeAll(async () => {
       if (selected.length === 0) return;
       try {
@@ -59,7 +62,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
         });
         await Promise.allSettled(systems.map((s) => s.close()));
       }
-    }, definition.budgetMs + 60_000);
+    }, hookTimeoutMs);
 
     afterAll(async () => {
       await Promise.allSettled(systems.map((s) => s.close()));

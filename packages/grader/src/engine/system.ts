@@ -8,6 +8,7 @@ import { terminateTargetConnections } from '../faults/connection-killer.ts';
 import { Namespace } from '../infra/namespace.ts';
 import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
 import { SandboxLauncher } from '../sandbox/sandbox-launcher.ts';
+import { CpuStarvation, withAllowance } from '../target/cpu-wait.ts';
 import { DirectLauncher } from '../target/launcher.ts';
 import { describeGroup, ReplicaSet } from '../target/replica-set.ts';
 import { applyGraderSchema, seedProducts } from '../workloads/seed.ts';
@@ -197,7 +198,12 @@ export class System {
     let notConsumingMs = 0;
     let groupCheckedAt = Date.now();
     let gaveUp: string | undefined;
-    while (done < ids.length && Date.now() < deadline) {
+    // Time the replicas waited for a busy CPU extends the deadline and the stall window.
+    const starvation = new CpuStarvation(() => this.replicas.running);
+    let starvedSinceProgress = new CpuStarvation(() => this.replicas.running);
+    let starved = 0;
+    const open = (): boolean => Date.now() < deadline || Date.now() < deadline + (starved = starvation.ms());
+    while (done < ids.length && open()) {
       if (this.replicas.running.length === 0) {
         gaveUp = `no replica was left running (at ${done} of ${ids.length})`;
         break;
@@ -209,7 +215,7 @@ export class System {
       }
       const idleMs = Date.now() - lastProgress;
       const excusedMs = Math.min(notConsumingMs, rebalanceAllowanceMs);
-      if (moved && idleMs - excusedMs > stallMs) {
+      if (moved && idleMs - excusedMs > stallMs && idleMs - excusedMs - starvedSinceProgress.ms() > stallMs) {
         gaveUp = `no new outcome for ${(idleMs / 1000).toFixed(1)} s at ${done} of ${ids.length}${excusedMs > 0 ? ` (the group was not consuming for ${(notConsumingMs / 1000).toFixed(1)} s of it)` : ', while the group was consuming (Stable, every running replica holding partitions)'}`;
         break;
       }
@@ -219,11 +225,12 @@ export class System {
         lastProgress = Date.now();
         moved = true;
         notConsumingMs = 0;
+        starvedSinceProgress = new CpuStarvation(() => this.replicas.running);
       }
       done = now;
     }
     const complete = done >= ids.length;
-    if (!complete) gaveUp ??= `${done} of ${ids.length} had outcomes when the drain's ${Math.round(timeoutMs / 1000)} s ran out, ${moved ? `the last new outcome ${((Date.now() - lastProgress) / 1000).toFixed(1)} s before` : 'none of them new in the drain'}`;
+    if (!complete) gaveUp ??= `${done} of ${ids.length} had outcomes when the drain's ${withAllowance(timeoutMs, starved)} ran out, ${moved ? `the last new outcome ${((Date.now() - lastProgress) / 1000).toFixed(1)} s before` : 'none of them new in the drain'}`;
     this.mark(complete ? `drain: ${done} of ${ids.length} have outcomes` : `drain gave up: ${gaveUp}`);
     if (complete) await this.waitQuiet(quietMs, deadline);
     this.mark('drain: quiet');

@@ -8,7 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DockerInfra, dockerEngineAvailable } from './docker-infra.ts';
-import { OWNER_PID_LABEL, SESSION_LABEL } from './docker/labels.ts';
+import { COMPONENT_LABEL, OWNER_PID_LABEL, SESSION_LABEL } from './docker/labels.ts';
 import { BUILT_KAFKA_IMAGE, BUILT_POSTGRES_IMAGE } from './versions.ts';
 import { spawnGrader } from '../../test/helpers/grader-process.ts';
 
@@ -61,6 +61,41 @@ describe.skipIf(!engine)('DockerInfra against a real Docker engine', () => {
       await started.stop();
     }
     expect(await ours()).toEqual([]);
+  }, 600_000);
+});
+
+describe.skipIf(!engine)('DockerInfra.recover() against a real Docker engine', () => {
+  it('replaces a killed Kafka container and a killed PostgreSQL container; both answer again', async () => {
+    const started = await new DockerInfra({}).start();
+    const docker = new Dockerode();
+    const containerOf = async (component: string): Promise<Dockerode.Container> => {
+      const [info] = await docker.listContainers({ filters: { label: [`${SESSION_LABEL}=${started.sessionId}`, `${COMPONENT_LABEL}=${component}`] } });
+      if (!info) throw new Error(`no running ${component} container`);
+      return docker.getContainer(info.Id);
+    };
+    try {
+      await (await containerOf('kafka')).kill();
+      await (await containerOf('postgres')).kill();
+      const problems = await started.health();
+      expect(problems).toEqual([expect.stringMatching(/^Kafka: the kafka container exited with code 137$/), expect.stringMatching(/^PostgreSQL: the postgres container exited with code 137$/)]);
+
+      await started.recover();
+      expect(await started.health()).toEqual([]);
+      const kafka = new Kafka({ brokers: [...started.endpoints.kafkaBrokers], clientId: 'docker-recover', logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: `recover-${Date.now()}`, numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+      const client = new pg.Client({ connectionString: started.endpoints.databaseUrl });
+      await client.connect();
+      const { rows } = await client.query<{ one: number }>('SELECT 1 AS one');
+      await client.end();
+      expect(rows).toEqual([{ one: 1 }]);
+      expect(await docker.listContainers({ all: true, filters: { label: [`${SESSION_LABEL}=${started.sessionId}`] } })).toHaveLength(2);
+    } finally {
+      await started.stop();
+    }
+    expect(await docker.listContainers({ all: true, filters: { label: [`${SESSION_LABEL}=${started.sessionId}`] } })).toEqual([]);
   }, 600_000);
 });
 

@@ -189,6 +189,52 @@ describe('DockerInfra orchestration (FakeDocker, not a Docker engine)', () => {
     expect(fake.removedIds.length).toBe(removals);
   });
 
+  it('recover() replaces a container that exited (new container, new Kafka port) and health() names the exit', async () => {
+    const fake = readyFake();
+    const logger = recordingLogger();
+    const started = await infra(fake, { logger }).start();
+    expect(await started.health()).toEqual([]);
+    const oldKafka = fake.live().find((c) => c.component === 'kafka');
+    const oldBrokers = started.endpoints.kafkaBrokers;
+    const databaseUrl = started.endpoints.databaseUrl;
+    if (!oldKafka) throw new Error('no kafka container');
+    oldKafka.status = 'exited';
+    oldKafka.exitCode = 137;
+
+    expect(await started.health()).toEqual(['Kafka: the kafka container exited with code 137']);
+    await started.recover();
+
+    expect(fake.removedIds).toContain(oldKafka.id);
+    const live = fake.live();
+    expect(live.map((c) => c.component).sort()).toEqual(['kafka', 'postgres']);
+    const newKafka = live.find((c) => c.component === 'kafka');
+    expect(newKafka?.id).not.toBe(oldKafka.id);
+    const bindings = newKafka?.options.HostConfig?.PortBindings as Record<string, { HostPort: string }[]> | undefined;
+    expect(started.endpoints.kafkaBrokers).toEqual([`127.0.0.1:${bindings?.['9092/tcp']?.[0]?.HostPort}`]);
+    expect(started.endpoints.kafkaBrokers).not.toEqual(oldBrokers);
+    expect(started.endpoints.databaseUrl).toBe(databaseUrl);
+    expect(logger.lines).toContainEqual({ level: 'warn', message: 'restarting Kafka in a new container (Kafka: the kafka container exited with code 137)' });
+    expect(await started.health()).toEqual([]);
+
+    await started.stop();
+    expect(fake.live()).toEqual([]);
+  });
+
+  it('recover() that cannot start a new container is INFRA_FAILED naming both the damage and the failure', async () => {
+    const fake = readyFake();
+    const started = await infra(fake).start();
+    const pg = fake.live().find((c) => c.component === 'postgres');
+    if (!pg) throw new Error('no postgres container');
+    pg.status = 'exited';
+    pg.exitCode = 1;
+    fake.behaviour.postgres = { startError: () => new Error('(HTTP code 500) no space left on device') };
+    const error = await rejection(started.recover());
+    expect(error.code).toBe('INFRA_FAILED');
+    expect(error.message).toMatch(/^the docker infrastructure is down \(PostgreSQL: the postgres container exited with code 1\) and a new postgres container did not start: could not start the postgres container: \(HTTP code 500\) no space left on device/);
+    await started.stop();
+    expect(fake.live()).toEqual([]);
+  });
+
   it('turns an {"error": ...} event on the pull stream of a named image into DOCKER_PULL_FAILED and creates nothing', async () => {
     const fake = readyFake();
     const named = 'registry.example/kafka:custom';

@@ -16,23 +16,34 @@ async function answers(what: string, probe: () => Promise<void>, timeoutMs: numb
   }
 }
 
+/** How a component is asked whether it answers (the docker provider's tests pass their own). */
+export interface HealthProbes {
+  kafka(brokers: readonly string[]): Promise<void>;
+  postgres(url: string): Promise<void>;
+}
+
 /**
  * Problems of the servers at `endpoints`, probed as a client would; `processProblems` come first
  * (a provider that knows its processes says "exited" rather than "no answer").
  */
-export async function endpointHealth(endpoints: InfraEndpoints, known: { kafka?: string | undefined; postgres?: string | undefined } = {}, timeoutMs = HEALTH_TIMEOUT_MS): Promise<string[]> {
+export async function endpointHealth(
+  endpoints: InfraEndpoints,
+  known: { kafka?: string | undefined; postgres?: string | undefined } = {},
+  timeoutMs = HEALTH_TIMEOUT_MS,
+  probes: HealthProbes = { kafka: probeKafkaAdmin, postgres: probePostgres },
+): Promise<string[]> {
   const [kafka, postgres] = await Promise.all([
-    known.kafka ?? answers('Kafka', () => probeKafkaAdmin(endpoints.kafkaBrokers), timeoutMs),
-    known.postgres ?? answers('PostgreSQL', () => probePostgres(endpoints.databaseUrl), timeoutMs),
+    known.kafka ?? answers('Kafka', () => probes.kafka(endpoints.kafkaBrokers), timeoutMs),
+    known.postgres ?? answers('PostgreSQL', () => probes.postgres(endpoints.databaseUrl), timeoutMs),
   ]);
   return [...(kafka ? [`Kafka: ${kafka}`] : []), ...(postgres ? [`PostgreSQL: ${postgres}`] : [])];
 }
 
-/** For providers that do not own the servers (external) or cannot restart them yet. */
+/** For a provider that does not own the servers (external): it can only say they are down. */
 export function cannotRecover(kind: string, problems: readonly string[]): GraderError {
   return new GraderError(
     'INFRA_FAILED',
     `the ${kind} infrastructure is down (${problems.join('; ')}) and the grader cannot restart it`,
-    kind === 'external' ? 'restart the servers you passed with --kafka-brokers/--database-url, then rerun' : 'rerun; --infra local restarts a component a target broke',
+    'restart the servers you passed with --kafka-brokers/--database-url, then rerun',
   );
 }

@@ -190,6 +190,7 @@ export class SandboxLauncher implements ProcessLauncher {
         released = true;
         cgroup.destroySync(2_000);
       },
+      processIds: () => (released ? [] : [...new Set([...(child.pid ? [child.pid] : []), ...cgroup.pids()])]),
     };
   }
 }

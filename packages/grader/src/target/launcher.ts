@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { processGroup } from './cpu-wait.ts';
 
 /**
  * The launcher could not start a process, for a reason that is not the target's (a sandbox that
@@ -43,6 +44,8 @@ export interface LaunchedProcess {
   readonly started: Promise<void>;
   /** Frees what the launch holds (its cgroup); the process must have exited. */
   release(): void;
+  /** Host pids of every process the launch runs now (the sandbox's wrappers included). */
+  processIds(): number[];
 }
 
 /** Starts target processes, contained or not. */
@@ -88,6 +91,7 @@ export class DirectLauncher implements ProcessLauncher {
         child.once('error', reject);
       }),
       release() {},
+      processIds: () => (child.pid === undefined ? [] : processGroup(child.pid)),
     };
   }
 }

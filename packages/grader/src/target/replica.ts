@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { runQueueWaitMs } from './cpu-wait.ts';
 import { LaunchFailure, type LaunchedProcess, type ProcessLauncher } from './launcher.ts';
 import { RaceReportCollector, type RaceReport } from './race-report.ts';
 
@@ -97,6 +98,11 @@ export class Replica {
 
   get running(): boolean {
     return this.process !== undefined && this.exitInfo === undefined;
+  }
+
+  /** How long its most-delayed thread has waited for a CPU so far, in ms (0 when not running). */
+  cpuWaitMs(): number {
+    return this.running && this.process ? runQueueWaitMs(this.process.processIds()) : 0;
   }
 
   /** A sandbox limit the replica ran into (memory, processes), once it has exited. */

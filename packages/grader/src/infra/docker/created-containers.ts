@@ -23,6 +23,11 @@ export class CreatedContainers {
     return [...this.containers.keys()];
   }
 
+  /** Ids of the containers of one component (one, unless a replacement is being booted). */
+  idsOf(component: Component): string[] {
+    return [...this.containers].filter(([, c]) => c === component).map(([id]) => id);
+  }
+
   /** Removes one container now; throws if the engine refuses (it then stays registered). */
   async remove(id: string): Promise<void> {
     await removeContainer(this.docker, id);

@@ -2,7 +2,8 @@ import type Dockerode from 'dockerode';
 import getPort from 'get-port';
 import { randomBytes } from 'node:crypto';
 import { ExitCode, GraderError } from '../../errors/grader-error.ts';
-import type { InfraLogger } from '../infra.ts';
+import { endpointHealth, HEALTH_TIMEOUT_MS } from '../health.ts';
+import type { InfraEndpoints, InfraLogger } from '../infra.ts';
 import { kafkaContainerOptions, POSTGRES_PORT, postgresContainerOptions, publishedPort } from './container-options.ts';
 import { readContainerLogs } from './container-logs.ts';
 import { CreatedContainers } from './created-containers.ts';
@@ -85,6 +86,7 @@ export class DockerBoot {
           },
           { kafkaMs: kafka.value.bootMs, postgresMs: postgres.value.bootMs },
           this.created,
+          this,
         );
       }
       if (this.callerSignal?.aborted) throw interruptedError(this.callerSignal.reason);
@@ -96,6 +98,38 @@ export class DockerBoot {
     } finally {
       this.callerSignal?.removeEventListener('abort', onCallerAbort);
     }
+  }
+
+  /** Problems of the servers, the engine's view of each container first ("exited with code 137"). */
+  async health(endpoints: InfraEndpoints): Promise<string[]> {
+    return endpointHealth(endpoints, await this.containerProblems(), HEALTH_TIMEOUT_MS, this.probes);
+  }
+
+  /** What the engine says is wrong with each component's container, if anything. */
+  private async containerProblems(): Promise<Partial<Record<Component, string>>> {
+    const problems: Partial<Record<Component, string>> = {};
+    for (const component of ['kafka', 'postgres'] as const) {
+      for (const id of this.created.idsOf(component)) {
+        try {
+          const state = (await this.docker.getContainer(id).inspect()).State;
+          if (state.Status !== 'running') problems[component] = `the ${component} container ${state.Status === 'exited' ? `exited with code ${state.ExitCode}` : `is ${state.Status}`}`;
+        } catch (error) {
+          problems[component] = `the ${component} container is gone (${messageOf(error)})`;
+        }
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Removes `component`'s container and boots a fresh one, as the first boot did (a new port for
+   * Kafka, a new database cluster): recover() after a target broke a server. Returns the new endpoint.
+   */
+  async replace(component: Component, why: string): Promise<Partial<InfraEndpoints>> {
+    this.logger.warn(`restarting ${component === 'kafka' ? 'Kafka' : 'PostgreSQL'} in a new container (${why})`);
+    for (const id of this.created.idsOf(component)) await this.created.remove(id);
+    if (component === 'kafka') return { kafkaBrokers: [`127.0.0.1:${(await this.bootKafka()).hostPort}`] };
+    return { databaseUrl: (await this.bootPostgres()).databaseUrl };
   }
 
   /** Records the first failure and stops the sibling component. */

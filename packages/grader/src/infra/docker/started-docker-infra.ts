@@ -1,18 +1,36 @@
+import { GraderError } from '../../errors/grader-error.ts';
 import type { InfraEndpoints, StartedInfra } from '../infra.ts';
-import { cannotRecover, endpointHealth } from '../health.ts';
 import type { CreatedContainers } from './created-containers.ts';
+import type { Component } from './labels.ts';
+
+/** What recover() needs of the boot that made the containers. */
+export interface ContainerControl {
+  health(endpoints: InfraEndpoints): Promise<string[]>;
+  replace(component: Component, why: string): Promise<Partial<InfraEndpoints>>;
+}
+
+const PREFIX: Record<Component, string> = { kafka: 'Kafka', postgres: 'PostgreSQL' };
 
 /** Kafka and Postgres running in containers of one session; stop() removes both. */
 export class StartedDockerInfra implements StartedInfra {
   readonly kind = 'docker' as const;
   private stopping?: Promise<void>;
+  private current: InfraEndpoints;
 
   constructor(
     readonly sessionId: string,
-    readonly endpoints: InfraEndpoints,
+    endpoints: InfraEndpoints,
     readonly bootTimes: { readonly kafkaMs: number; readonly postgresMs: number },
     private readonly containers: CreatedContainers,
-  ) {}
+    private readonly control: ContainerControl,
+  ) {
+    this.current = endpoints;
+  }
+
+  /** Current endpoints: a component replaced by recover() comes back on a new port. */
+  get endpoints(): InfraEndpoints {
+    return this.current;
+  }
 
   /** Ids of the containers this session still owns (for diagnostics and `infra status`). */
   get containerIds(): readonly string[] {
@@ -20,14 +38,27 @@ export class StartedDockerInfra implements StartedInfra {
   }
 
   health(): Promise<string[]> {
-    return endpointHealth(this.endpoints);
+    return this.control.health(this.current);
   }
 
-  // Restarting a container is issue 14's (the docker path for real); until then a broken
-  // container ends the batch with INFRA_FAILED after the damaging target has been scored.
+  /** Replaces (new container, new port) whichever server is down. */
   async recover(): Promise<void> {
     const problems = await this.health();
-    if (problems.length > 0) throw cannotRecover('docker', problems);
+    for (const component of ['kafka', 'postgres'] as const) {
+      const problem = problems.find((p) => p.startsWith(`${PREFIX[component]}:`));
+      if (!problem) continue;
+      try {
+        this.current = { ...this.current, ...(await this.control.replace(component, problem)) };
+      } catch (error) {
+        throw new GraderError(
+          'INFRA_FAILED',
+          `the docker infrastructure is down (${problems.join('; ')}) and a new ${component} container did not start: ${error instanceof Error ? error.message : String(error)}`,
+          'check "docker info" and "docker ps -a", then rerun',
+          undefined,
+          { cause: error },
+        );
+      }
+    }
   }
 
   /** Force-removes both containers. Idempotent: later calls return the first call's promise. */

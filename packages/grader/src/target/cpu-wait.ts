@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Reads a /proc file; undefined once the process or thread is gone. */
+export type ProcReader = (path: string) => string | undefined;
+
+const readProc: ProcReader = (path) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+const listProc = (path: string): string[] => {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * How long the most-delayed thread of `pids` has waited on a run queue (runnable, but the CPU was
+ * busy with something else), in ms, from /proc/<pid>/task/<tid>/schedstat ("cpu_ns wait_ns
+ * slices"). A target's processes that wait this long were starved by the machine, not slow by
+ * themselves: readiness allows that time on top of its own bound.
+ */
+export function runQueueWaitMs(pids: readonly number[], read: ProcReader = readProc, list: (path: string) => string[] = listProc): number {
+  let most = 0;
+  for (const pid of pids) {
+    for (const tid of list(`/proc/${pid}/task`)) {
+      const fields = read(`/proc/${pid}/task/${tid}/schedstat`)?.trim().split(/\s+/);
+      const waitNs = Number(fields?.[1]);
+      if (Number.isFinite(waitNs)) most = Math.max(most, waitNs / 1e6);
+    }
+  }
+  return Math.round(most);
+}
+
+/** Host pids in process group `pgid` (a `--no-sandbox` replica and its children). */
+export function processGroup(pgid: number, read: ProcReader = readProc, list: (path: string) => string[] = listProc): number[] {
+  const found: number[] = [];
+  for (const entry of list('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = read(`/proc/${entry}/stat`);
+    if (!stat) continue;
+    // Fields after "(comm)": state ppid pgrp ...
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    if (pgrp === pgid) found.push(Number(entry));
+  }
+  return found;
+}
+
+/** Something whose processes can be asked how long they waited for a CPU (a replica). */
+export interface CpuWaiter {
+  cpuWaitMs(): number;
+}
+
+/** The most a loaded machine may add to one wait on the target (readiness, a drain, progress). */
+export const STARVATION_CAP_MS = 60_000;
+
+/**
+ * How long the target's processes have waited for a busy CPU since this was made, capped: a wait
+ * on the target adds it to its own bound, so a machine loaded by others (CI neighbours, CPU hogs)
+ * does not turn into a verdict against the target. Members started later count from their start.
+ */
+export class CpuStarvation {
+  private readonly baseline = new Map<CpuWaiter, number>();
+
+  constructor(
+    private readonly members: () => readonly CpuWaiter[],
+    private readonly capMs = STARVATION_CAP_MS,
+  ) {
+    for (const member of members()) this.baseline.set(member, member.cpuWaitMs());
+  }
+
+  ms(): number {
+    const waited = this.members().map((m) => m.cpuWaitMs() - (this.baseline.get(m) ?? 0));
+    return Math.min(this.capMs, Math.max(0, ...waited));
+  }
+}
+
+/** "30 s", or "30 s (+ 12 s its processes waited for a busy CPU)" when the allowance mattered. */
+export function withAllowance(boundMs: number, starvedMs: number): string {
+  return `${Math.round(boundMs / 1000)} s${starvedMs >= 1_000 ? ` (+ ${Math.round(starvedMs / 1000)} s its processes waited for a busy CPU)` : ''}`;
+}
