@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judge } from '../../engine/scenario.ts';
 import scenario from './db-drops.check.ts';
+import { mapWith, outcomeRows } from '../test-observations.ts';
 
 type Obs = Parameters<(typeof scenario.checks)[string]>[0];
 
@@ -9,19 +10,9 @@ const IDS = Array.from({ length: 300 }, (_, i) => `dbd-${i}`);
 const NET = [12, -7, 4, 0, 31, -18, 9, -2, 15, 6, -11, 3, 22, -4, 8, -15, 1, 17, -9, 5];
 const EXPECTED = Object.fromEntries(NET.map((n, i) => [`DB${i + 1}`, 10_000 + n]));
 
-function stock(changes: Record<string, number> = {}): Map<string, number> {
-  return new Map(Object.entries({ ...EXPECTED, ...changes }));
-}
+const stock = (changes: Record<string, number> = {}): Map<string, number> => mapWith(EXPECTED, changes);
 
-/** Outcome rows per id: one each, `changes` overriding some (0 = no outcome row at all). */
-function counts(changes: Record<string, number> = {}): Map<string, number> {
-  const rows = new Map(IDS.map((id) => [id, 1]));
-  for (const [id, n] of Object.entries(changes)) {
-    if (n === 0) rows.delete(id);
-    else rows.set(id, n);
-  }
-  return rows;
-}
+const counts = (changes: Record<string, number> = {}): Map<string, number> => outcomeRows(IDS, changes);
 
 /** What a correct target leaves: three rounds of terminated connections, every message applied once. */
 function observations(changes: Partial<Obs> = {}): Obs {

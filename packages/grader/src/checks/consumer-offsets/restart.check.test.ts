@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judge } from '../../engine/scenario.ts';
 import scenario from './restart.check.ts';
+import { mapWith } from '../test-observations.ts';
 
 type Obs = Parameters<(typeof scenario.checks)[string]>[0];
 
@@ -19,11 +20,7 @@ function finalStock(): Map<string, number> {
   return new Map(SKUS.map((sku, i): [string, number] => [sku, 10_000 + ((i * 11) % 23) - 9]));
 }
 
-function stockWith(changes: Record<string, number>): Map<string, number> {
-  const stock = finalStock();
-  for (const [sku, value] of Object.entries(changes)) stock.set(sku, value);
-  return stock;
-}
+const stockWith = (changes: Record<string, number>): Map<string, number> => mapWith(finalStock(), changes);
 
 const once = (ids: readonly string[]): Map<string, number> => new Map(ids.map((id): [string, number] => [id, 1]));
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { judge } from '../../engine/scenario.ts';
 import { adjust, order } from '../../workloads/messages.ts';
 import scenario from './duplicates.check.ts';
+import { mapWith, outcomeRows } from '../test-observations.ts';
 
 type Obs = Parameters<(typeof scenario.checks)[string]>[0];
 
@@ -37,19 +38,9 @@ const ONCE: Record<string, number> = {
   OD1: 997, OD2: 997, OD3: 997, OD4: 999, OD5: 997,
 };
 
-function stock(changes: Record<string, number> = {}): Map<string, number> {
-  return new Map(Object.entries({ ...ONCE, ...changes }));
-}
+const stock = (changes: Record<string, number> = {}): Map<string, number> => mapWith(ONCE, changes);
 
-/** Outcome rows per id: one each, `changes` overriding some (0 = no outcome row at all). */
-function counts(changes: Record<string, number> = {}): Map<string, number> {
-  const rows = new Map(IDS.map((id) => [id, 1]));
-  for (const [id, n] of Object.entries(changes)) {
-    if (n === 0) rows.delete(id);
-    else rows.set(id, n);
-  }
-  return rows;
-}
+const counts = (changes: Record<string, number> = {}): Map<string, number> => outcomeRows(IDS, changes);
 
 /** What a correct target leaves: each message applied once however many copies it got, one outcome each. */
 function observations(changes: Partial<Obs> = {}): Obs {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { judge } from '../../engine/scenario.ts';
 import { order, type OrderMessage } from '../../workloads/messages.ts';
 import scenario from './orders.check.ts';
+import { mapWith } from '../test-observations.ts';
 
 type Obs = Parameters<(typeof scenario.checks)[string]>[0];
 
@@ -74,14 +75,7 @@ function observations(overrides: Partial<Obs> = {}): Obs {
 }
 
 /** Final stock with some SKUs set to other values (a value of undefined removes the row). */
-function stockWith(changes: Record<string, number | undefined>): Map<string, number> {
-  const stock = finalStock();
-  for (const [sku, value] of Object.entries(changes)) {
-    if (value === undefined) stock.delete(sku);
-    else stock.set(sku, value);
-  }
-  return stock;
-}
+const stockWith = (changes: Record<string, number | undefined>): Map<string, number> => mapWith(finalStock(), changes);
 
 const INCOMPLETE = 'only 164 of 168 messages were processed, so the invariant cannot hold for the workload';
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { judge } from '../../engine/scenario.ts';
 import { fallbackMessageId } from '../../workloads/messages.ts';
 import scenario from './load.check.ts';
+import { mapWith } from '../test-observations.ts';
 
 type Obs = Parameters<(typeof scenario.checks)[string]>[0];
 
@@ -23,14 +24,7 @@ function finalStock(): Map<string, number> {
   return new Map(SKUS.map((sku, i): [string, number] => [sku, 3 + ((i * 17) % 70)]));
 }
 
-function stockWith(changes: Record<string, number | undefined>): Map<string, number> {
-  const stock = finalStock();
-  for (const [sku, value] of Object.entries(changes)) {
-    if (value === undefined) stock.delete(sku);
-    else stock.set(sku, value);
-  }
-  return stock;
-}
+const stockWith = (changes: Record<string, number | undefined>): Map<string, number> => mapWith(finalStock(), changes);
 
 /** What a correct target produces: all done in 18 s, survived both rounds of terminated connections. */
 function observations(overrides: Partial<Obs> = {}): Obs {

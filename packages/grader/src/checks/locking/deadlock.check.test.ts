@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { judge } from '../../engine/scenario.ts';
 import { order, type OrderMessage } from '../../workloads/messages.ts';
 import scenario from './deadlock.check.ts';
+import { mapWith } from '../test-observations.ts';
 
 type Obs = Parameters<(typeof scenario.checks)[string]>[0];
 
@@ -21,11 +22,7 @@ function finalStock(): Map<string, number> {
   return new Map([0, 1, 2].flatMap(triple).map((sku, i): [string, number] => [sku, i < 3 ? 99_989 : 99_992]));
 }
 
-function stockWith(changes: Record<string, number>): Map<string, number> {
-  const stock = finalStock();
-  for (const [sku, value] of Object.entries(changes)) stock.set(sku, value);
-  return stock;
-}
+const stockWith = (changes: Record<string, number>): Map<string, number> => mapWith(finalStock(), changes);
 
 /** What a correct target produces: all 27 orders applied, each once. */
 function observations(overrides: Partial<Obs> = {}): Obs {

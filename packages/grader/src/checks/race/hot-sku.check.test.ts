@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { judge } from '../../engine/scenario.ts';
 import scenario from './hot-sku.check.ts';
+import { outcomeRows } from '../test-observations.ts';
 
 type Obs = Parameters<(typeof scenario.checks)[string]>[0];
 
 const IDS = Array.from({ length: 180 }, (_, i) => `hot-${i}`);
 
-/** Outcome rows per id: one each, `changes` overriding some (0 = no outcome row at all). */
-function counts(changes: Record<string, number> = {}): Map<string, number> {
-  const rows = new Map(IDS.map((id) => [id, 1]));
-  for (const [id, n] of Object.entries(changes)) {
-    if (n === 0) rows.delete(id);
-    else rows.set(id, n);
-  }
-  return rows;
-}
+const counts = (changes: Record<string, number> = {}): Map<string, number> => outcomeRows(IDS, changes);
 
 /** What a correct target leaves: all 180 restocks of 1 applied once on HOT, seeded with 100. */
 function observations(changes: Partial<Obs> = {}): Obs {

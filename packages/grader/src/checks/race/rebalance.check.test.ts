@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { judge } from '../../engine/scenario.ts';
 import type { StopResult } from '../../target/replica.ts';
 import scenario from './rebalance.check.ts';
+import { mapWith, outcomeRows } from '../test-observations.ts';
 
 type Obs = Parameters<(typeof scenario.checks)[string]>[0];
 
@@ -10,19 +11,9 @@ const IDS = Array.from({ length: 900 }, (_, i) => `rbl-${i}`);
 const EXPECTED: Record<string, number> = { RB1: 301, RB2: 296, RB3: 312, RB4: 288, RB5: 305, RB6: 298 };
 const EXITED_AT = 1_767_000_000_000;
 
-function stock(changes: Record<string, number> = {}): Map<string, number> {
-  return new Map(Object.entries({ ...EXPECTED, ...changes }));
-}
+const stock = (changes: Record<string, number> = {}): Map<string, number> => mapWith(EXPECTED, changes);
 
-/** Outcome rows per id: one each, `changes` overriding some (0 = no outcome row at all). */
-function counts(changes: Record<string, number> = {}): Map<string, number> {
-  const rows = new Map(IDS.map((id) => [id, 1]));
-  for (const [id, n] of Object.entries(changes)) {
-    if (n === 0) rows.delete(id);
-    else rows.set(id, n);
-  }
-  return rows;
-}
+const counts = (changes: Record<string, number> = {}): Map<string, number> => outcomeRows(IDS, changes);
 
 function stop(changes: Partial<StopResult> = {}): StopResult {
   return { graceful: true, exit: { code: 0, signal: null, at: EXITED_AT }, durationMs: 840, ...changes };

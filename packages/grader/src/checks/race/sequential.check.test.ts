@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judge } from '../../engine/scenario.ts';
 import scenario from './sequential.check.ts';
+import { mapWith } from '../test-observations.ts';
 
 type Obs = Parameters<(typeof scenario.checks)[string]>[0];
 
@@ -24,9 +25,7 @@ const MODEL_STOCK: Record<string, number> = { S0: 9, S1: 7, S2: 2, S3: 0, S4: 10
 /** Poison messages: unreadable ones are recorded under the topic/partition/offset fallback id. */
 const INVALID = ['g_sequential_4f2a.inventory/0/1', 'g_sequential_4f2a.inventory/0/3', 'seq-invalid-7', 'seq-invalid-14'];
 
-function stock(changes: Record<string, number> = {}): Map<string, number> {
-  return new Map(Object.entries({ ...MODEL_STOCK, ...changes }));
-}
+const stock = (changes: Record<string, number> = {}): Map<string, number> => mapWith(MODEL_STOCK, changes);
 
 /** First outcome per id as an in-order target records it, `changes` overriding some (null = no outcome). */
 function firstOutcome(changes: Record<string, string | null> = {}): Map<string, string> {
