@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CpuStarvation, withAllowance } from '../target/cpu-wait.ts';
+import { TargetDeadline } from '../target/cpu-wait.ts';
 import { CheckFailure } from './check-failure.ts';
 import type { System } from './system.ts';
 
@@ -24,16 +24,14 @@ export async function waitForProgress(system: System, ids: readonly string[], fr
 
 /** Waits until at least `target` of `ids` have an outcome; CheckFailure on a stall. */
 export async function waitForCount(system: System, ids: readonly string[], target: number, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  const starvation = new CpuStarvation(() => system.replicas.running);
+  const deadline = new TargetDeadline(timeoutMs, () => system.replicas.running);
   for (;;) {
     const done = await system.countWithOutcome(ids);
     if (done >= target) return done;
     const crashed = system.replicas.crashes();
-    const starved = Date.now() > deadline ? starvation.ms() : 0;
-    if (Date.now() > deadline + starved || system.replicas.running.length === 0) {
+    if (deadline.passed() || system.replicas.running.length === 0) {
       throw new CheckFailure(
-        `target stalled: ${done} of ${ids.length} messages had an outcome after ${withAllowance(timeoutMs, starved)} (waiting for ${target})${crashed.length ? `; ${crashed[0]}` : ''}`,
+        `target stalled: ${done} of ${ids.length} messages had an outcome after ${deadline.describe()} (waiting for ${target})${crashed.length ? `; ${crashed[0]}` : ''}`,
       );
     }
     await sleep(50);

@@ -1,17 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CpuStarvation } from '../target/cpu-wait.ts';
+import { TargetDeadline } from '../target/cpu-wait.ts';
 import type { System } from './system.ts';
 
 /** Waits until the group's committed offset of every partition equals the partition's end. */
 export async function waitCommittedToEnd(system: System, timeoutMs: number): Promise<{ reached: boolean; lagging: string[] }> {
-  const deadline = Date.now() + timeoutMs;
-  const starvation = new CpuStarvation(() => system.replicas.running);
+  const deadline = new TargetDeadline(timeoutMs, () => system.replicas.running);
   let lagging: string[] = [];
   for (;;) {
     const [committed, end] = await Promise.all([system.committedOffsets(), system.endOffsets()]);
     lagging = [...end].filter(([p, high]) => high > 0 && (committed.get(p) ?? -1) < high).map(([p, high]) => `partition ${p} at ${committed.get(p) ?? -1} of ${high}`);
     if (lagging.length === 0) return { reached: true, lagging };
-    if (Date.now() > deadline && Date.now() > deadline + starvation.ms()) return { reached: false, lagging };
+    if (deadline.passed()) return { reached: false, lagging };
     await sleep(100);
   }
 }

@@ -8,7 +8,7 @@ import { terminateTargetConnections } from '../faults/connection-killer.ts';
 import { Namespace } from '../infra/namespace.ts';
 import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
 import { SandboxLauncher } from '../sandbox/sandbox-launcher.ts';
-import { CpuStarvation, withAllowance } from '../target/cpu-wait.ts';
+import { CpuStarvation, TargetDeadline } from '../target/cpu-wait.ts';
 import { DirectLauncher } from '../target/launcher.ts';
 import { describeGroup, ReplicaSet } from '../target/replica-set.ts';
 import { applyGraderSchema, seedProducts } from '../workloads/seed.ts';
@@ -199,11 +199,9 @@ export class System {
     let groupCheckedAt = Date.now();
     let gaveUp: string | undefined;
     // Time the replicas waited for a busy CPU extends the deadline and the stall window.
-    const starvation = new CpuStarvation(() => this.replicas.running);
+    const bound = new TargetDeadline(timeoutMs, () => this.replicas.running);
     let starvedSinceProgress = new CpuStarvation(() => this.replicas.running);
-    let starved = 0;
-    const open = (): boolean => Date.now() < deadline || Date.now() < deadline + (starved = starvation.ms());
-    while (done < ids.length && open()) {
+    while (done < ids.length && !bound.passed()) {
       if (this.replicas.running.length === 0) {
         gaveUp = `no replica was left running (at ${done} of ${ids.length})`;
         break;
@@ -230,7 +228,7 @@ export class System {
       done = now;
     }
     const complete = done >= ids.length;
-    if (!complete) gaveUp ??= `${done} of ${ids.length} had outcomes when the drain's ${withAllowance(timeoutMs, starved)} ran out, ${moved ? `the last new outcome ${((Date.now() - lastProgress) / 1000).toFixed(1)} s before` : 'none of them new in the drain'}`;
+    if (!complete) gaveUp ??= `${done} of ${ids.length} had outcomes when the drain's ${bound.describe()} ran out, ${moved ? `the last new outcome ${((Date.now() - lastProgress) / 1000).toFixed(1)} s before` : 'none of them new in the drain'}`;
     this.mark(complete ? `drain: ${done} of ${ids.length} have outcomes` : `drain gave up: ${gaveUp}`);
     if (complete) await this.waitQuiet(quietMs, deadline);
     this.mark('drain: quiet');

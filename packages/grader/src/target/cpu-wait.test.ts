@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CpuStarvation, processGroup, runQueueWaitMs, withAllowance, type CpuWaiter } from './cpu-wait.ts';
+import { CpuStarvation, processGroup, runQueueWaitMs, TargetDeadline, withAllowance, type CpuWaiter } from './cpu-wait.ts';
 
 describe('runQueueWaitMs', () => {
   const files: Record<string, string> = {
@@ -66,5 +66,20 @@ describe('CpuStarvation', () => {
   it('says the allowance only when it mattered', () => {
     expect(withAllowance(30_000, 400)).toBe('30 s');
     expect(withAllowance(30_000, 12_400)).toBe('30 s (+ 12 s its processes waited for a busy CPU)');
+  });
+});
+
+describe('TargetDeadline', () => {
+  it('passes its bound only once the bound plus the CPU wait since it began has gone by, and says so', async () => {
+    const member = { waited: 1_000, cpuWaitMs() { return this.waited; } };
+    const deadline = new TargetDeadline(20, () => [member]);
+    expect(deadline.passed()).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    member.waited = 61_000;
+    expect(deadline.passed()).toBe(false);
+    expect(deadline.describe()).toBe('0 s (+ 60 s its processes waited for a busy CPU)');
+    member.waited = 1_000;
+    expect(deadline.passed()).toBe(true);
+    expect(deadline.describe()).toBe('0 s');
   });
 });

@@ -80,6 +80,35 @@ export class CpuStarvation {
   }
 }
 
+/**
+ * A bound on a wait on the target, stretched by the time its processes waited for a busy CPU
+ * since the wait began (/proc is read only once the bound itself has passed).
+ */
+export class TargetDeadline {
+  private readonly at: number;
+  private readonly starvation: CpuStarvation;
+  private starvedMs = 0;
+
+  constructor(
+    private readonly boundMs: number,
+    members: () => readonly CpuWaiter[],
+  ) {
+    this.at = Date.now() + boundMs;
+    this.starvation = new CpuStarvation(members);
+  }
+
+  passed(): boolean {
+    if (Date.now() <= this.at) return false;
+    this.starvedMs = this.starvation.ms();
+    return Date.now() > this.at + this.starvedMs;
+  }
+
+  /** "30 s", or "30 s (+ 12 s its processes waited for a busy CPU)". */
+  describe(): string {
+    return withAllowance(this.boundMs, this.starvedMs);
+  }
+}
+
 /** "30 s", or "30 s (+ 12 s its processes waited for a busy CPU)" when the allowance mattered. */
 export function withAllowance(boundMs: number, starvedMs: number): string {
   return `${Math.round(boundMs / 1000)} s${starvedMs >= 1_000 ? ` (+ ${Math.round(starvedMs / 1000)} s its processes waited for a busy CPU)` : ''}`;

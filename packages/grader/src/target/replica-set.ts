@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { AssignerProtocol, type Admin } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Session } from '../infra/session/session-registry.ts';
-import { CpuStarvation, withAllowance } from './cpu-wait.ts';
+import { TargetDeadline } from './cpu-wait.ts';
 import type { ProcessLauncher } from './launcher.ts';
 import { describeRace } from './race-report.ts';
 import { Replica, type StopResult } from './replica.ts';
@@ -137,19 +137,17 @@ export class ReplicaSet {
    * running replicas), each holding at least one partition of the topic.
    */
   async waitReady(timeoutMs: number, members = this.running.length): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const starvation = new CpuStarvation(() => this.running);
+    const deadline = new TargetDeadline(timeoutMs, () => this.running);
     let view: GroupView = { state: 'unknown', assignments: [] };
     for (;;) {
       const crashed = this.crashes();
       if (crashed.length > 0) throw new TargetFailure(`target did not start: ${crashed[0]}`);
       view = await describeGroup(this.admin, this.env.KAFKA_GROUP_ID, this.env.KAFKA_TOPIC).catch(() => view);
       if (view.state === 'Stable' && view.assignments.length === members && view.assignments.every((a) => a.length > 0)) return;
-      const starved = Date.now() > deadline ? starvation.ms() : 0;
-      if (Date.now() > deadline + starved) {
+      if (deadline.passed()) {
         const limits = [...new Set(this.running.flatMap((r) => r.limitHit() ?? []))];
         throw new TargetFailure(
-          `target not ready after ${withAllowance(timeoutMs, starved)}: group ${view.state} with ${view.assignments.length} of ${members} member(s) holding partitions [${view.assignments.map((a) => a.length).join(', ')}]${limits.length > 0 ? ` (${limits.join('; ')})` : ''}`,
+          `target not ready after ${deadline.describe()}: group ${view.state} with ${view.assignments.length} of ${members} member(s) holding partitions [${view.assignments.map((a) => a.length).join(', ')}]${limits.length > 0 ? ` (${limits.join('; ')})` : ''}`,
         );
       }
       await sleep(100);

@@ -3,7 +3,7 @@ import { READY_TIMEOUT_MS, startReplicas, waitForCount, waitForProgress } from '
 import { OffsetSampler, type OffsetObservation } from '../../engine/observers.ts';
 import { waitCommittedToEnd } from '../../engine/offsets.ts';
 import { defineScenario } from '../../engine/scenario.ts';
-import { CpuStarvation } from '../../target/cpu-wait.ts';
+import { TargetDeadline } from '../../target/cpu-wait.ts';
 import { System } from '../../engine/system.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adjust, order, type ContractMessage } from '../../workloads/messages.ts';
@@ -18,9 +18,8 @@ const WAVES = 5;
 
 /** Waits until the group has committed an offset on some partition. */
 async function waitForCommit(system: System, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const starvation = new CpuStarvation(() => system.replicas.running);
-  while (Date.now() < deadline || Date.now() < deadline + starvation.ms()) {
+  const deadline = new TargetDeadline(timeoutMs, () => system.replicas.running);
+  while (!deadline.passed()) {
     if ([...(await system.committedOffsets()).values()].some((o) => o > 0)) return;
     await sleep(50);
   }
