@@ -1,18 +1,24 @@
 // Renders the README's table of throughput ratios from a `grader validate --run-dir DIR` (or
 // `grader run --repeat N --run-dir DIR`) folder: every `<target>/run-N/throughput/timeline.log`
-// marks "single|partitions|replicas: R msg/s" for each round it measured to the end; a round cut
-// off early (already below the threshold) leaves no mark.
+// marks "partitions|replicas: xR" with the ratio of each round to the baselines measured before
+// and after it ("at most xR" for a round cut off early, already below the threshold, which is
+// left out); timelines of older graders mark "single|partitions|replicas: R msg/s" instead.
 //   pnpm exec tsx tools/throughput-ratios.ts /tmp/val-final
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSuite } from '../packages/grader/src/validation/suite.ts';
 
-type Round = 'single' | 'partitions' | 'replicas';
+type Round = 'partitions' | 'replicas';
 
-function ratesOf(timeline: string): Partial<Record<Round, number>> {
-  const rates: Partial<Record<Round, number>> = {};
+/** The ratio of each round measured to the end (the first measurement when it was measured twice). */
+function ratiosOf(timeline: string): Partial<Record<Round, number>> {
+  const ratios: Partial<Record<Round, number>> = {};
+  for (const [, round, bound, value] of timeline.matchAll(/(partitions|replicas): (at most )?x([\d.]+)/g)) if (!bound) ratios[round as Round] ??= Number(value);
+  if (Object.keys(ratios).length > 0) return ratios;
+  const rates: Partial<Record<Round | 'single', number>> = {};
   for (const [, round, rate] of timeline.matchAll(/(single|partitions|replicas): ([\d.]+) msg\/s/g)) rates[round as Round] = Number(rate);
-  return rates;
+  for (const round of ['partitions', 'replicas'] as const) if (rates.single && rates[round]) ratios[round] = rates[round] / rates.single;
+  return ratios;
 }
 
 function cell(ratios: number[], runs: number): string {
@@ -36,8 +42,8 @@ for (const target of targets) {
   const runs = readdirSync(join(dir, target))
     .map((run) => join(dir, target, run, 'throughput', 'timeline.log'))
     .filter((file) => existsSync(file))
-    .map((file) => ratesOf(readFileSync(file, 'utf8')));
+    .map((file) => ratiosOf(readFileSync(file, 'utf8')));
   if (runs.length === 0) continue;
-  const ratio = (round: Round): number[] => runs.flatMap((r) => (r.single && r[round] ? [r[round] / r.single] : []));
+  const ratio = (round: Round): number[] => runs.flatMap((r) => (r[round] ? [r[round]] : []));
   console.log(`| ${target} | ${runs.length} | ${cell(ratio('partitions'), runs.length)} | ${cell(ratio('replicas'), runs.length)} |`);
 }

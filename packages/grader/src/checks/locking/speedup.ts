@@ -6,8 +6,8 @@ import { ensure } from '../../engine/check-failure.ts';
 export const MIN_SPEEDUP = 1.25;
 /**
  * A ratio inside this band is too close to MIN_SPEEDUP to decide on one measurement: the round
- * is measured again and the better of the two decides (both are reported). Rounds are cut off
- * early only below the band, where one measurement is enough.
+ * and its baseline are measured again and the mean of the two ratios decides (both are
+ * reported). Rounds are cut off early only below the band, where one measurement is enough.
  */
 export const AMBIGUOUS_SPEEDUP = { low: 1.1, high: 1.4 } as const;
 
@@ -17,34 +17,52 @@ export interface Rate {
   upperBound: boolean;
 }
 
-/** One round, and its re-measurement when the first ratio fell inside AMBIGUOUS_SPEEDUP. */
-export type Rates = readonly [Rate] | readonly [Rate, Rate];
-
-export const ratio = (r: Rate, single: Rate): number => r.perSecond / single.perSecond;
-
-/** True when a first measurement cannot decide: the round is measured again. */
-export const ambiguous = (r: Rate, single: Rate): boolean => !r.upperBound && ratio(r, single) >= AMBIGUOUS_SPEEDUP.low && ratio(r, single) < AMBIGUOUS_SPEEDUP.high;
-
-/** The measurement that decides: the faster of the two when the round was measured twice. */
-const best = (rates: Rates): Rate => rates.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
-
-/** "x1.23" or, for a rate cut off early, "at most x1.23". */
-function speedupText(r: Rate, single: Rate): string {
-  return `${r.upperBound ? 'at most ' : ''}x${ratio(r, single).toFixed(2)}`;
+/**
+ * One measurement of a round, bracketed by the one-partition rate measured right before and
+ * right after it: a neighbour that was busy during one baseline and quiet during the round
+ * (or the other way round) moves both baselines' mean less than it moves either.
+ */
+export interface Measurement {
+  rate: Rate;
+  before: Rate;
+  after: Rate;
 }
 
-const perSecondText = (r: Rate): string => `${r.upperBound ? 'at most ' : ''}${r.perSecond.toFixed(1)} msg/s`;
+/** One round, and its re-measurement when the first ratio fell inside AMBIGUOUS_SPEEDUP. */
+export type Measurements = readonly [Measurement] | readonly [Measurement, Measurement];
 
-/** "at most 26.1 msg/s (x1.25)", or both measurements of a round measured twice. */
-function ratesText(rates: Rates, single: Rate): string {
-  const one = (r: Rate): string => `${perSecondText(r)} (${speedupText(r, single)})`;
-  if (rates.length === 1) return one(rates[0]);
-  return `${one(rates[0])}, then ${one(rates[1])} when measured again (the first was within x${AMBIGUOUS_SPEEDUP.low}-x${AMBIGUOUS_SPEEDUP.high})`;
+/** The one-partition rate a measurement is compared with: the mean of the baselines around it. */
+export const baseline = (m: Measurement): number => (m.before.perSecond + m.after.perSecond) / 2;
+
+export const ratio = (m: Measurement): number => m.rate.perSecond / baseline(m);
+
+/**
+ * True when a measurement cannot decide, so the round is measured again: its ratio is near the
+ * threshold, or it was cut off early against the baseline before it yet the baseline after it
+ * came out so much slower that the bound no longer says "below".
+ */
+export const ambiguous = (m: Measurement): boolean =>
+  ratio(m) >= AMBIGUOUS_SPEEDUP.low && (m.rate.upperBound || ratio(m) < AMBIGUOUS_SPEEDUP.high);
+
+/** The ratio that decides: the mean of both when the round was measured twice, so that noise favours neither side. */
+export const deciding = (ms: Measurements): number => ms.reduce((sum, m) => sum + ratio(m), 0) / ms.length;
+
+const atMost = (upperBound: boolean): string => (upperBound ? 'at most ' : '');
+const perSecondText = (r: Rate): string => `${atMost(r.upperBound)}${r.perSecond.toFixed(1)} msg/s`;
+
+/** "at most 26.1 msg/s vs 20.3 and 21.0 msg/s for 1 partition before and after (at most x1.27)". */
+const measurementText = (m: Measurement): string =>
+  `${perSecondText(m.rate)} vs ${m.before.perSecond.toFixed(1)} and ${m.after.perSecond.toFixed(1)} msg/s for 1 partition before and after (${atMost(m.rate.upperBound)}x${ratio(m).toFixed(2)})`;
+
+/** One measurement, or both and their mean when the round was measured twice. */
+function measurementsText(ms: Measurements): string {
+  if (ms.length === 1) return measurementText(ms[0]);
+  const bound = ms.some((m) => m.rate.upperBound);
+  return `${measurementText(ms[0])}, then ${measurementText(ms[1])} when measured again (the first was not clearly outside x${AMBIGUOUS_SPEEDUP.low}-x${AMBIGUOUS_SPEEDUP.high}); mean ${atMost(bound)}x${deciding(ms).toFixed(2)}`;
 }
 
 /** The verdict of one round against MIN_SPEEDUP; `what` names the round in the message. */
-export function judgeSpeedup(rates: Rates | undefined, single: Rate | undefined, failure: string | undefined, what: string, suspect: string): void {
-  ensure(single !== undefined && rates !== undefined, () => failure ?? 'not measured');
-  ensure(ratio(best(rates), single) >= MIN_SPEEDUP, () => `${suspect}: ${what} ran at ${ratesText(rates, single)} vs ${perSecondText(single)} for 1 partition, need x${MIN_SPEEDUP}`);
+export function judgeSpeedup(ms: Measurements | undefined, failure: string | undefined, what: string, suspect: string): void {
+  ensure(ms !== undefined, () => failure ?? 'not measured');
+  ensure(deciding(ms) >= MIN_SPEEDUP, () => `${suspect}: ${what} ran at ${measurementsText(ms)}, need x${MIN_SPEEDUP}`);
 }
-

@@ -6,7 +6,7 @@ import { System } from '../../engine/system.ts';
 import { RowGate } from '../../faults/row-gate.ts';
 import { restock, serialise, type ContractMessage } from '../../workloads/messages.ts';
 import { roundRobin } from '../../workloads/plan.ts';
-import { AMBIGUOUS_SPEEDUP, ambiguous, judgeSpeedup, type Rate, type Rates } from './speedup.ts';
+import { AMBIGUOUS_SPEEDUP, ambiguous, judgeSpeedup, ratio, type Measurement, type Measurements, type Rate } from './speedup.ts';
 
 const SKUS = Array.from({ length: 300 }, (_, i) => `TP${i + 1}`);
 /** The SKU of the primer messages, whose row the grader holds while a batch is produced. */
@@ -50,53 +50,62 @@ async function rate(system: System, round: string, messages: readonly ContractMe
 }
 
 interface Observations {
-  single?: Rate;
-  partitions?: Rates;
-  replicas?: Rates;
+  partitions?: Measurements;
+  replicas?: Measurements;
   failure?: string;
 }
 
 const batch = (from: number, count: number): ContractMessage[] =>
   Array.from({ length: count }, (_, i) => restock(`tp-${from + i}`, SKUS[(from + i) % SKUS.length] ?? 'TP1', 1));
 
+/** Messages of one baseline: long enough that a neighbour's burst of a second or two does not decide it. */
+const BASELINE = 100;
+/** Messages of one round on six partitions. */
+const ROUND = 240;
+
 export default defineScenario<Observations>({
   id: 'throughput',
-  // Up to four rounds of 240 messages when both ratios need a second measurement.
-  budgetMs: 150_000,
+  // Up to four rounds of 240 messages and six baselines when both ratios need a second measurement.
+  budgetMs: 180_000,
   async run(ctx, track) {
     const system = track(await System.create(ctx, { scenario: 'throughput', latencyMs: 10, products: Object.fromEntries([...SKUS, GATE_SKU].map((s) => [s, 1000])) }));
     const o: Observations = {};
+    let next = 0;
+    let baselines = 0;
+    /** The next `count` messages, never used before in this scenario. */
+    const take = (count: number): ContractMessage[] => batch((next += count) - count, count);
+    // Distinct SKUs everywhere: nothing forces serialisation but a lock the target chose.
+    const single = (): Promise<Rate> => rate(system, `baseline ${++baselines}`, take(BASELINE), () => 0, 0, 30_000);
+    /** Measures a round on six partitions between two baselines; a slow target's backlog is drained first so that it cannot slow the next measurement. */
+    const measureOnce = async (round: string, before: Rate): Promise<Measurement> => {
+      const messages = take(ROUND);
+      const measured = await rate(system, round, messages, (i) => i % 6, before.perSecond * AMBIGUOUS_SPEEDUP.low, 30_000);
+      await system.drain(messages.map((m) => m.id), 60_000, 0);
+      const m: Measurement = { rate: measured, before, after: await single() };
+      system.mark(`${round}: ${measured.upperBound ? 'at most ' : ''}x${ratio(m).toFixed(2)}`);
+      return m;
+    };
+    /** Measures a round and, when its ratio is ambiguous, once more; returns the last baseline for the next round. */
+    const measure = async (round: string, before: Rate): Promise<[Measurements, Rate]> => {
+      const first = await measureOnce(round, before);
+      if (!ambiguous(first)) return [[first], first.after];
+      const second = await measureOnce(`${round} again`, first.after);
+      return [[first, second], second.after];
+    };
     try {
       await startReplicas(system, 1);
-      // Distinct SKUs everywhere: nothing forces serialisation but a lock the target chose.
-      const single = await rate(system, 'single', batch(0, 50), () => 0, 0, 30_000);
-      o.single = single;
-      const floor = single.perSecond * AMBIGUOUS_SPEEDUP.low;
-      /** Measures a round (240 messages from `from`) and, when its ratio is ambiguous, once more (from `again`). */
-      // A slow target's backlog must not slow the next measurement.
-      const drain = (from: number): Promise<unknown> => system.drain(batch(from, 240).map((m) => m.id), 60_000, 0);
-      const measure = async (round: string, from: number, again: number, last: boolean): Promise<Rates> => {
-        const first = await rate(system, round, batch(from, 240), (i) => i % 6, floor, 30_000);
-        if (!ambiguous(first, single)) {
-          if (!last) await drain(from);
-          return [first];
-        }
-        await drain(from);
-        const second = await rate(system, `${round} again`, batch(again, 240), (i) => i % 6, floor, 30_000);
-        if (!last) await drain(again);
-        return [first, second];
-      };
-      o.partitions = await measure('partitions', 50, 530, false);
+      const [partitions, last] = await measure('partitions', await single());
+      o.partitions = partitions;
       system.replicas.start(2);
       await system.replicas.waitReady(30_000, 3);
-      o.replicas = await measure('replicas', 290, 770, true);
+      [o.replicas] = await measure('replicas', last);
     } catch (error) {
       o.failure = (error as Error).message;
     }
     return o;
   },
   checks: {
-    'locking.partitions_in_parallel': (o) => judgeSpeedup(o.partitions, o.single, o.failure, '6 busy partitions on 1 replica', 'Global lock suspected'),
-    'locking.replicas_in_parallel': (o) => judgeSpeedup(o.replicas, o.single, o.failure, '3 replicas', 'Lock across replicas suspected'),
+    'locking.partitions_in_parallel': (o) => judgeSpeedup(o.partitions, o.failure, '6 busy partitions on 1 replica', 'Global lock suspected'),
+    'locking.replicas_in_parallel': (o) => judgeSpeedup(o.replicas, o.failure, '3 replicas', 'Lock across replicas suspected'),
   },
 });
