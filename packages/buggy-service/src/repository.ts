@@ -35,16 +35,16 @@ export class InventoryRepository {
 
   async adjustStock(sku: string, delta: number): Promise<OutcomeRecord> {
     return this.inventoryLock.runExclusive(async () => {
-      // BUG: the statements of this "transaction" can run on different pooled connections: some commit on their own, others stay uncommitted on a connection left idle in transaction (and vanish when it closes)
-      await this.pool.query('BEGIN');
+      // BUG: BEGIN and COMMIT run on a checked-out client but the statements between them go through the pool, i.e. on other connections, each committing on its own: the transaction holds nothing together (a row lock a statement takes is released at once)
+      const client = await this.pool.connect();
       try {
+        await client.query('BEGIN');
         // BUG: stock is read from a per-process cache that never sees orders or other replicas, so adjustments overwrite their changes with stale numbers
         let current = this.stockCache.get(sku);
         if (current === undefined) {
-          const { rows } = await this.pool.query<{ stock: number }>('SELECT stock FROM products WHERE sku = $1', [sku]);
-          const row = rows[0];
+          const [row] = (await this.pool.query<{ stock: number }>('SELECT stock FROM products WHERE sku = $1', [sku])).rows;
           if (!row) {
-            await this.pool.query('ROLLBACK');
+            await client.query('ROLLBACK');
             return { outcome: 'invalid', reason: `unknown sku ${sku}` };
           }
           current = row.stock;
@@ -53,12 +53,14 @@ export class InventoryRepository {
         // BUG: the new stock is computed in the application and written back, so concurrent adjustments of one SKU (other partitions, other replicas) overwrite each other: lost updates
         const next = current + delta;
         await this.pool.query('UPDATE products SET stock = $2 WHERE sku = $1', [sku, next]);
-        await this.pool.query('COMMIT');
+        await client.query('COMMIT');
         this.stockCache.set(sku, next);
         return applied;
       } catch (error) {
-        await this.pool.query('ROLLBACK');
+        await client.query('ROLLBACK');
         throw error;
+      } finally {
+        client.release();
       }
     });
   }
