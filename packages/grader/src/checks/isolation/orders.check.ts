@@ -3,7 +3,8 @@ import { startReplicas } from '../../engine/drive.ts';
 import { StockSampler, type StockObservation } from '../../engine/observers.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
-import { order, type OrderMessage } from '../../workloads/messages.ts';
+import { RowGate } from '../../faults/row-gate.ts';
+import { order, serialise, type OrderMessage } from '../../workloads/messages.ts';
 import { byId, expectedStock, roundRobin } from '../../workloads/plan.ts';
 import { SeededRandom } from '../../workloads/random.ts';
 import { expectComplete, expectNeverNegative, expectStock } from '../verdicts.ts';
@@ -18,27 +19,35 @@ const DOOMED_STOCK = 50;
 /**
  * Opening salvos, one message per partition at the same position, so the six partitions start
  * them together: unit-heavy orders on one scarce SKU (any two overlapping check-then-act reads
- * oversell it) and order pairs naming the same two SKUs in opposite orders (deadlock unless rows
- * are locked in a consistent order or the loser is retried).
+ * oversell it).
  */
 function salvos(): OrderMessage[][] {
   const scarce = (round: number, sku: string): OrderMessage[] =>
     Array.from({ length: 6 }, (_, p) => order(`ord-salvo-${round}-${p}`, [{ sku, quantity: 7 }, { sku: PLENTY[p] ?? 'PL1', quantity: 1 }]));
-  const crossed = (round: number, a: string, b: string, c: string, d: string): OrderMessage[] =>
-    Array.from({ length: 6 }, (_, p) => {
-      const [x, y] = p < 4 ? [a, b] : [c, d];
-      const lines = p % 2 === 0 ? [x, y] : [y, x];
-      return order(`ord-plenty-cross-${round}-${p}`, lines.map((sku) => ({ sku: sku ?? 'PL1', quantity: 1 })));
-    });
-  return [
-    scarce(0, 'SC1'),
-    crossed(1, 'PL11', 'PL12', 'PL13', 'PL14'),
-    scarce(2, 'SC2'),
-    crossed(3, 'PL15', 'PL16', 'PL17', 'PL18'),
-  ];
+  return [scarce(0, 'SC1'), scarce(2, 'SC2')];
 }
 
-function workload(seed: number): { all: OrderMessage[]; plentyOnly: OrderMessage[]; doomed: OrderMessage[] } {
+/** The SKUs of the crossed opening; the grader holds the middle one. */
+const CROSSED = ['PL11', 'PL12', 'PL13'] as const;
+
+/**
+ * The crossed opening, produced before everything else, one order per replica (on the first
+ * partition each one holds): forwards, backwards, forwards on CROSSED, all with ample stock.
+ * The grader holds PL12 until all three wait on a lock, so a target that locks rows line by line
+ * in message order holds PL11 in one replica and PL13 in another, both waiting for PL12:
+ * releasing it deadlocks them in every run, and a target that neither orders its locks nor
+ * retries rejects a valid order every time (left to timing, as the locking.deadlock scenario
+ * found, crossed orders deadlock only in some runs).
+ */
+function crossedOpening(partitions: readonly number[]): { message: OrderMessage; partition: number }[] {
+  return partitions.map((partition, i) => ({
+    partition,
+    message: order(`ord-plenty-cross-${i}`, (i % 2 === 0 ? CROSSED : [...CROSSED].reverse()).map((sku) => ({ sku, quantity: 1 }))),
+  }));
+}
+
+/** Everything but the crossed opening, in the order it is produced. */
+function workload(seed: number): { all: OrderMessage[]; randomPlenty: OrderMessage[]; doomed: OrderMessage[] } {
   const rnd = new SeededRandom(seed, 'orders');
   const contested = Array.from({ length: 120 }, (_, i) => {
     const skus = [...rnd.sample(SCARCE, rnd.int(1, 2)), ...rnd.sample(PLENTY, rnd.int(1, 2))];
@@ -54,11 +63,10 @@ function workload(seed: number): { all: OrderMessage[]; plentyOnly: OrderMessage
       { sku: rnd.pick(SCARCE), quantity: 1000 },
     ]),
   );
-  const opening = salvos();
+  const scarceSalvos = salvos();
   // Round-robin over six partitions puts message i on partition i % 6: each salvo is one position.
-  const all = [...opening.flat(), ...rnd.shuffle([...contested, ...randomPlenty, ...doomed])];
-  const plentyOnly = [...opening[1] ?? [], ...opening[3] ?? [], ...randomPlenty];
-  return { all, plentyOnly, doomed };
+  const all = [...scarceSalvos.flat(), ...rnd.shuffle([...contested, ...randomPlenty, ...doomed])];
+  return { all, randomPlenty, doomed };
 }
 
 interface Observations {
@@ -75,7 +83,8 @@ interface Observations {
 
 export default defineScenario<Observations>({
   id: 'orders',
-  budgetMs: 45_000,
+  // 5 s of them for the crossed opening's gate when a target never fills it.
+  budgetMs: 50_000,
   async run(ctx, track) {
     const products = {
       ...Object.fromEntries(SCARCE.map((s) => [s, SCARCE_STOCK])),
@@ -83,10 +92,22 @@ export default defineScenario<Observations>({
       ...Object.fromEntries(DOOMED.map((s) => [s, DOOMED_STOCK])),
     };
     const system = track(await System.create(ctx, { scenario: 'orders', latencyMs: 15, products }));
-    const { all, plentyOnly, doomed } = workload(ctx.seed);
+    const { all: rest, randomPlenty, doomed } = workload(ctx.seed);
     await startReplicas(system, 3);
+    const firsts = await system.firstPartitions();
+    const opening = crossedOpening(firsts.length >= 3 ? firsts.slice(0, 3) : [0, 1, 2]);
+    const all = [...opening.map((o) => o.message), ...rest];
+    const plentyOnly = [...opening.map((o) => o.message), ...randomPlenty];
     const sampler = new StockSampler(system, byId(all)).start();
-    await system.produce(roundRobin(all, 6));
+    const gate = await RowGate.close(system.db, [CROSSED[1]]);
+    try {
+      await system.produce(opening.map(({ message, partition }) => ({ id: message.id, key: null, value: serialise(message), partition })));
+    } finally {
+      // A target that never has three orders in flight does not fill the gate; it opens on time.
+      const opened = await gate.openWhen(opening.length, 5_000);
+      system.mark(`row gate on ${CROSSED[1]} opened after ${opened.heldMs} ms with ${opened.waiting} target transaction(s) waiting on locks`);
+    }
+    await system.produce(roundRobin(rest, 6));
     const drained = await system.drain(all.map((m) => m.id), 30_000);
     const sampled = await sampler.stop();
     const rows = await system.outcomes();
