@@ -83,8 +83,8 @@ interface Observations {
 
 export default defineScenario<Observations>({
   id: 'orders',
-  // 5 s of them for the crossed opening's gate when a target never fills it.
-  budgetMs: 50_000,
+  // 5 s of them for the crossed opening's gate when a target never fills it, 15 s for its drain.
+  budgetMs: 65_000,
   async run(ctx, track) {
     const products = {
       ...Object.fromEntries(SCARCE.map((s) => [s, SCARCE_STOCK])),
@@ -107,6 +107,10 @@ export default defineScenario<Observations>({
       const opened = await gate.openWhen(opening.length, 5_000);
       system.mark(`row gate on ${CROSSED[1]} opened after ${opened.heldMs} ms with ${opened.waiting} target transaction(s) waiting on locks`);
     }
+    // The salvos behind it must start on all six partitions together: a partition still busy
+    // with a deadlocked opening order would start them late and let check-then-act reads miss
+    // each other. A target that never finishes the opening is judged on it (drain below).
+    await system.drain(opening.map((o) => o.message.id), 15_000, 0);
     await system.produce(roundRobin(rest, 6));
     const drained = await system.drain(all.map((m) => m.id), 30_000);
     const sampled = await sampler.stop();
