@@ -3,8 +3,8 @@ import { startReplicas } from '../../engine/drive.ts';
 import { StockSampler, type StockObservation } from '../../engine/observers.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
-import { RowGate } from '../../faults/row-gate.ts';
-import { order, serialise, type OrderMessage } from '../../workloads/messages.ts';
+import { crossedSalvo, produceBehindRowGate } from '../../workloads/crossed-salvo.ts';
+import { order, type OrderMessage } from '../../workloads/messages.ts';
 import { byId, expectedStock, roundRobin } from '../../workloads/plan.ts';
 import { SeededRandom } from '../../workloads/random.ts';
 import { expectComplete, expectNeverNegative, expectStock } from '../verdicts.ts';
@@ -27,24 +27,12 @@ function salvos(): OrderMessage[][] {
   return [scarce(0, 'SC1'), scarce(2, 'SC2')];
 }
 
-/** The SKUs of the crossed opening; the grader holds the middle one. */
-const CROSSED = ['PL11', 'PL12', 'PL13'] as const;
-
 /**
- * The crossed opening, produced before everything else, one order per replica (on the first
- * partition each one holds): forwards, backwards, forwards on CROSSED, all with ample stock.
- * The grader holds PL12 until all three wait on a lock, so a target that locks rows line by line
- * in message order holds PL11 in one replica and PL13 in another, both waiting for PL12:
- * releasing it deadlocks them in every run, and a target that neither orders its locks nor
- * retries rejects a valid order every time (left to timing, as the locking.deadlock scenario
- * found, crossed orders deadlock only in some runs).
+ * The SKUs of the crossed opening, produced before everything else behind a row gate on the
+ * middle one (produceBehindRowGate): a target that neither orders its locks nor retries rejects
+ * a valid order in every run.
  */
-function crossedOpening(partitions: readonly number[]): { message: OrderMessage; partition: number }[] {
-  return partitions.map((partition, i) => ({
-    partition,
-    message: order(`ord-plenty-cross-${i}`, (i % 2 === 0 ? CROSSED : [...CROSSED].reverse()).map((sku) => ({ sku, quantity: 1 }))),
-  }));
-}
+const CROSSED = ['PL11', 'PL12', 'PL13'] as const;
 
 /** Everything but the crossed opening, in the order it is produced. */
 function workload(seed: number): { all: OrderMessage[]; randomPlenty: OrderMessage[]; doomed: OrderMessage[] } {
@@ -94,19 +82,11 @@ export default defineScenario<Observations>({
     const system = track(await System.create(ctx, { scenario: 'orders', latencyMs: 15, products }));
     const { all: rest, randomPlenty, doomed } = workload(ctx.seed);
     await startReplicas(system, 3);
-    const firsts = await system.firstPartitions();
-    const opening = crossedOpening(firsts.length >= 3 ? firsts.slice(0, 3) : [0, 1, 2]);
+    const opening = await crossedSalvo(system, 'ord-plenty-cross', CROSSED);
     const all = [...opening.map((o) => o.message), ...rest];
     const plentyOnly = [...opening.map((o) => o.message), ...randomPlenty];
     const sampler = new StockSampler(system, byId(all)).start();
-    const gate = await RowGate.close(system.db, [CROSSED[1]]);
-    try {
-      await system.produce(opening.map(({ message, partition }) => ({ id: message.id, key: null, value: serialise(message), partition })));
-    } finally {
-      // A target that never has three orders in flight does not fill the gate; it opens on time.
-      const opened = await gate.openWhen(opening.length, 5_000);
-      system.mark(`row gate on ${CROSSED[1]} opened after ${opened.heldMs} ms with ${opened.waiting} target transaction(s) waiting on locks`);
-    }
+    await produceBehindRowGate(system, opening, CROSSED[1]);
     // The salvos behind it must start on all six partitions together: a partition still busy
     // with a deadlocked opening order would start them late and let check-then-act reads miss
     // each other. A target that never finishes the opening is judged on it (drain below).

@@ -2,8 +2,8 @@ import { ensure } from '../../engine/check-failure.ts';
 import { startReplicas } from '../../engine/drive.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
-import { RowGate } from '../../faults/row-gate.ts';
-import { order, serialise, type OrderMessage } from '../../workloads/messages.ts';
+import { crossedSalvo, produceBehindRowGate } from '../../workloads/crossed-salvo.ts';
+import { order, type OrderMessage } from '../../workloads/messages.ts';
 import { expectedStock, roundRobin } from '../../workloads/plan.ts';
 import { expectComplete, expectStock } from '../verdicts.ts';
 
@@ -13,22 +13,7 @@ const STOCK = 100_000;
 /** One triple of SKUs per pair of partitions: (0,1) on DL1-3, (2,3) on DL4-6, (4,5) on DL7-9. */
 const triple = (pair: number): string[] => [1, 2, 3].map((n) => `DL${pair * 3 + n}`);
 
-/**
- * The opening salvo, one order per replica (on the first partition each one holds): forwards,
- * backwards, forwards on DL1-3. The grader holds DL2 until all three wait on a lock, so a
- * target that locks rows line by line in message order then holds DL1 in one replica and DL3
- * in another, both waiting for DL2: releasing it deadlocks them, in every run. (Left to timing
- * alone, two crossed streams can fall into a rhythm where each order waits on its first lock
- * and no deadlock ever happens.)
- */
-function salvo(partitions: readonly number[]): { message: OrderMessage; partition: number }[] {
-  const skus = triple(0);
-  return partitions.map((partition, i) => ({
-    partition,
-    message: order(`dl-salvo-${i}`, (i % 2 === 0 ? skus : [...skus].reverse()).map((sku) => ({ sku, quantity: 1 }))),
-  }));
-}
-
+/** The opening salvo (one order per replica, crossed on DL1-3) waits at a row gate on DL2: see produceBehindRowGate. */
 /**
  * Then every position of every partition is a 3-line order on its pair's SKUs; the even
  * partition lists them forwards, the odd one backwards: more crossings, left to timing.
@@ -62,16 +47,8 @@ export default defineScenario<Observations>({
     await startReplicas(system, 3);
     // One partition per replica: kafkajs fetches again only once a fetch's batches are handled,
     // so a replica blocked on its first order would not start a second one anyway.
-    const firsts = await system.firstPartitions();
-    const opening = salvo(firsts.length >= 3 ? firsts.slice(0, 3) : [0, 1, 2]);
-    const gate = await RowGate.close(system.db, [triple(0)[1] ?? 'DL2']);
-    try {
-      await system.produce(opening.map(({ message, partition }) => ({ id: message.id, key: null, value: serialise(message), partition })));
-    } finally {
-      // A target that never has three orders in flight does not fill the gate; it opens on time.
-      const opened = await gate.openWhen(opening.length, 5_000);
-      system.mark(`row gate on DL2 opened after ${opened.heldMs} ms with ${opened.waiting} target transaction(s) waiting on locks`);
-    }
+    const opening = await crossedSalvo(system, 'dl-salvo', triple(0));
+    await produceBehindRowGate(system, opening, triple(0)[1] ?? 'DL2');
     const rest = waves();
     // Round-robin over six partitions puts message i on partition i % 6: each wave is one position.
     await system.produce(roundRobin(rest, PARTITIONS));
