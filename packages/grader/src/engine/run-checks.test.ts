@@ -1,0 +1,29 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestSpecification, Vitest } from 'vitest/node';
+import { describe, expect, it } from 'vitest';
+import { LONGEST_FIRST, LongestFirst } from './run-checks.ts';
+
+const CHECKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../checks');
+
+function scenarioFiles(): string[] {
+  return readdirSync(CHECKS_DIR, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.check.ts'))
+    .map((f) => join(CHECKS_DIR, f));
+}
+
+describe('scenario order', () => {
+  it('names every scenario file once, so a new one is not left to start last by accident', () => {
+    const names = scenarioFiles().map((f) => f.slice(f.lastIndexOf('/') + 1, -'.check.ts'.length));
+    expect([...names].sort()).toEqual([...LONGEST_FIRST].sort());
+  });
+
+  it('sorts scenario files longest first, whatever order vitest found them in', async () => {
+    const specs = scenarioFiles()
+      .reverse()
+      .map((moduleId) => ({ moduleId }) as TestSpecification);
+    const sorted = await new LongestFirst({} as Vitest).sort(specs);
+    expect(sorted.map((s) => s.moduleId.slice(s.moduleId.lastIndexOf('/') + 1))).toEqual(LONGEST_FIRST.map((n) => `${n}.check.ts`));
+  });
+});
