@@ -30,11 +30,21 @@ export async function crossedSalvo(system: System, idPrefix: string, skus: reado
  * has that many orders in flight does not fill the gate; it opens after 5 s.
  */
 export async function produceBehindRowGate(system: System, salvo: readonly Placed[], gateSku: string): Promise<void> {
+  await behindRowGate(system, gateSku, salvo.length, () =>
+    system.produce(salvo.map(({ message, partition }) => ({ id: message.id, key: null, value: serialise(message), partition }))),
+  );
+}
+
+/**
+ * Runs `produce` while the grader holds the row of `gateSku`, then lets the target's
+ * transactions go once `waiters` of them wait on a lock (or after 5 s), and marks the timeline.
+ */
+export async function behindRowGate(system: System, gateSku: string, waiters: number, produce: () => Promise<unknown>): Promise<void> {
   const gate = await RowGate.close(system.db, [gateSku]);
   try {
-    await system.produce(salvo.map(({ message, partition }) => ({ id: message.id, key: null, value: serialise(message), partition })));
+    await produce();
   } finally {
-    const opened = await gate.openWhen(salvo.length, 5_000);
+    const opened = await gate.openWhen(waiters, 5_000);
     system.mark(`row gate on ${gateSku} opened after ${opened.heldMs} ms with ${opened.waiting} target transaction(s) waiting on locks`);
   }
 }

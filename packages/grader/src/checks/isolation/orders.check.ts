@@ -3,7 +3,7 @@ import { startReplicas } from '../../engine/drive.ts';
 import { StockSampler, type StockObservation } from '../../engine/observers.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
-import { crossedSalvo, produceBehindRowGate } from '../../workloads/crossed-salvo.ts';
+import { behindRowGate, crossedSalvo, produceBehindRowGate } from '../../workloads/crossed-salvo.ts';
 import { order, type OrderMessage } from '../../workloads/messages.ts';
 import { byId, expectedStock, roundRobin } from '../../workloads/plan.ts';
 import { SeededRandom } from '../../workloads/random.ts';
@@ -17,9 +17,9 @@ const PLENTY_STOCK = 100_000;
 const DOOMED_STOCK = 50;
 
 /**
- * Opening salvos, one message per partition at the same position, so the six partitions start
- * them together: unit-heavy orders on one scarce SKU (any two overlapping check-then-act reads
- * oversell it).
+ * Scarce salvos, one message per partition at the same position, so the six partitions start
+ * them together (the first behind a row gate): unit-heavy orders on one scarce SKU (any two
+ * overlapping check-then-act reads oversell it).
  */
 function salvos(): OrderMessage[][] {
   const scarce = (round: number, sku: string): OrderMessage[] =>
@@ -91,7 +91,12 @@ export default defineScenario<Observations>({
     // with a deadlocked opening order would start them late and let check-then-act reads miss
     // each other. A target that never finishes the opening is judged on it (drain below).
     await system.drain(opening.map((o) => o.message.id), 15_000, 0);
-    await system.produce(roundRobin(rest, 6));
+    // The first scarce salvo waits behind a row gate on its SKU until three of its orders wait
+    // on a lock (a replica may hold its second partition back until its first is done): a
+    // check-then-act that reads without locking has then read the full stock in all three
+    // (reads do not wait on row locks) and oversells in every run; left to timing, a fast
+    // target's orders could start a few milliseconds apart and miss each other.
+    await behindRowGate(system, SCARCE[0] ?? 'SC1', 3, () => system.produce(roundRobin(rest, 6)));
     const drained = await system.drain(all.map((m) => m.id), 30_000);
     const sampled = await sampler.stop();
     const rows = await system.outcomes();
