@@ -58,7 +58,8 @@ class ResultCollector implements Reporter {
 export async function runChecks(ctx: GradingContext, run: number, listener?: CheckListener, signal?: AbortSignal): Promise<ChecksRun> {
   const collector = new ResultCollector(run, listener);
   if (signal?.aborted) return { results: [], infraFailures: [] };
-  await runVitest(ctx, collector, ['**/*.check.ts'], SCENARIOS_AT_ONCE, signal);
+  await runVitest(ctx, collector, [ISOLATED], [], 1, signal);
+  if (!signal?.aborted) await runVitest(ctx, collector, ['**/*.check.ts'], [ISOLATED], SCENARIOS_AT_ONCE, signal);
   if (collector.moduleErrors.length > 0) {
     throw new InfraFailure(`check files failed to load: ${collector.moduleErrors[0]}`);
   }
@@ -66,13 +67,20 @@ export async function runChecks(ctx: GradingContext, run: number, listener?: Che
 }
 
 /**
- * Scenarios graded at once. Most of a scenario is waiting (on Kafka's group protocol, on the
- * target's session timeout, on gates), so five share two cores; the throughput scenario runs
- * beside the others too, as its ratios compare each round with one-partition baselines
- * measured right before and after it. Five, not three, is what brings a correct submission
- * under 30 s (README "Scoring model submissions"); validation and load figures were taken so.
+ * The throughput scenario runs alone: its six-partition rounds need CPU that its one-partition
+ * baselines do not, so scenarios beside it (they share the target's CPU limit) pull a correct
+ * target's ratios towards the threshold (the reference fix measured x2.1-3.3 beside four others,
+ * x4.3-5.4 alone).
  */
-const SCENARIOS_AT_ONCE = 5;
+const ISOLATED = 'locking/throughput.check.ts';
+
+/**
+ * Scenarios graded at once after it, in a fixed order (not vitest's cache of earlier durations,
+ * which differs between machines). Three: five took a reference grade from 51 to 30-46 s
+ * depending on the machine's state, as the scenarios are more CPU-bound than they look (load
+ * average about 10 at five), and every figure of README "Determinism" was taken at three.
+ */
+const SCENARIOS_AT_ONCE = 3;
 
 /** Scenario files, longest first, so that a long one never starts last. */
 export const LONGEST_FIRST = ['throughput', 'rebalance', 'restart', 'load', 'orders', 'sequential', 'hot-sku', 'duplicates', 'oversell', 'deadlock', 'db-drops'];
@@ -87,13 +95,14 @@ export class LongestFirst extends BaseSequencer {
   }
 }
 
-async function runVitest(ctx: GradingContext, collector: ResultCollector, include: string[], workers: number, signal?: AbortSignal): Promise<void> {
+async function runVitest(ctx: GradingContext, collector: ResultCollector, include: string[], exclude: string[], workers: number, signal?: AbortSignal): Promise<void> {
   const vitest = await createVitest(
     'test',
     {
       config: false,
       root: CHECKS_DIR,
       include,
+      exclude,
       watch: false,
       pool: 'threads',
       fileParallelism: workers > 1,
