@@ -13,7 +13,6 @@ const STOCK = 100_000;
 /** One triple of SKUs per pair of partitions: (0,1) on DL1-3, (2,3) on DL4-6, (4,5) on DL7-9. */
 const triple = (pair: number): string[] => [1, 2, 3].map((n) => `DL${pair * 3 + n}`);
 
-/** The opening salvo (one order per replica, crossed on DL1-3) waits at a row gate on DL2: see produceBehindRowGate. */
 /**
  * Then every position of every partition is a 3-line order on its pair's SKUs; the even
  * partition lists them forwards, the odd one backwards: more crossings, left to timing.
@@ -47,6 +46,7 @@ export default defineScenario<Observations>({
     await startReplicas(system, 3);
     // One partition per replica: kafkajs fetches again only once a fetch's batches are handled,
     // so a replica blocked on its first order would not start a second one anyway.
+    // The opening salvo (one order per replica, crossed on DL1-3) waits at a row gate on DL2.
     const opening = await crossedSalvo(system, 'dl-salvo', triple(0));
     await produceBehindRowGate(system, opening, triple(0)[1] ?? 'DL2');
     const rest = waves();
