@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +143,35 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
     const withFifo = new Sandbox({ target: { ...target, dir: odd } }).start();
     withFifo.stop();
     expect(withFifo.copyFailure).toMatch(/^the target directory could not be copied into the sandbox: .*FIFO/);
+  });
+
+  it('mounts a warm Go cache read-only below a layer of its own disk: reads it, writes only its own copy', async () => {
+    // What warm-go-cache.ts leaves: a root-only parent, directories open to every uid, files root's.
+    const parent = tempDir('grader-sbx-test-gocache-');
+    const cache = { build: join(parent, 'build'), mod: join(parent, 'mod') };
+    for (const d of [join(cache.build, 'ab'), join(cache.mod, 'example.com')]) mkdirSync(d, { recursive: true, mode: 0o777 });
+    writeFileSync(join(cache.build, 'ab', 'entry-d'), 'compiled');
+    chmodSync(join(cache.build, 'ab'), 0o777);
+    chmodSync(join(cache.mod, 'example.com'), 0o777);
+    const withCache = new Sandbox({ target, goCache: cache }).start();
+    try {
+      const script = 'cat /root/.cache/go-build/ab/entry-d; echo; echo mine > /root/.cache/go-build/ab/new-d && echo wrote; mkdir /root/go/pkg/mod/example.com/m@v1 && echo added; echo x >> /root/.cache/go-build/ab/entry-d || echo denied';
+      const { out, code } = await run(withCache.launcher.launch(['sh', '-c', script], { kind: 'build', name: 'build', env: {} }));
+      expect(code).toBe(0);
+      expect(out.split('\n').slice(0, 4)).toEqual(['compiled', 'wrote', 'added', expect.stringMatching(/Permission denied|denied/)]);
+      // The machine's cache is as it was; the writes are on the submission's disk.
+      expect(readdirSync(join(cache.build, 'ab')).sort()).toEqual(['entry-d']);
+      expect(readdirSync(join(cache.mod, 'example.com'))).toEqual([]);
+      expect(readFileSync(join(cache.build, 'ab', 'entry-d'), 'utf8')).toBe('compiled');
+      expect(readFileSync(join(withCache.spec.root, '.go-cache', 'build', 'upper', 'ab', 'new-d'), 'utf8')).toBe('mine\n');
+      // Its replicas see the same cache as its build.
+      const replica = await run(withCache.launcher.launch(['cat', '/root/.cache/go-build/ab/new-d'], { kind: 'replica', name: 'r', env: {}, ports: [] }));
+      expect(replica.out).toBe('mine\n');
+    } finally {
+      withCache.stop();
+    }
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(withCache.spec.root);
+    expect(existsSync(withCache.spec.root)).toBe(false);
   });
 
   it('nothing is left once the sandbox stops', async () => {

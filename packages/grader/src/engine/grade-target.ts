@@ -2,9 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATALOG } from '../checks/catalog.ts';
 import { GraderError } from '../errors/grader-error.ts';
-import type { InfraLogger, StartedInfra } from '../infra/infra.ts';
+import { silentLogger, type InfraLogger, type StartedInfra } from '../infra/infra.ts';
 import type { SandboxLimits } from '../sandbox/sandbox-command.ts';
+import { isGoTarget } from '../sandbox/go-build-cache.ts';
 import { Sandbox } from '../sandbox/sandbox.ts';
+import { ensureGoBuildCache } from '../sandbox/warm-go-cache.ts';
 import type { CheckResult } from '../scoring/types.ts';
 import { DirectLauncher } from '../target/launcher.ts';
 import { buildTarget } from '../target/target-build.ts';
@@ -66,7 +68,11 @@ export const NOT_CONTAINED = 'NOT CONTAINED (--no-sandbox): the target ran as th
 export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOutcome> {
   const { target, selected, seed, repeat, runDir, infra, listener, onRun, signal } = options;
   mkdirSync(runDir, { recursive: true });
-  const sandbox = options.sandbox === false ? undefined : new Sandbox({ target, ...(options.sandboxLimits ? { limits: options.sandboxLimits } : {}), ...(options.logger ? { logger: options.logger } : {}) }).start();
+  const goCache = options.sandbox !== false && isGoTarget(target) ? await ensureGoBuildCache(options.logger ?? silentLogger, options.sandboxLimits) : undefined;
+  const sandbox =
+    options.sandbox === false
+      ? undefined
+      : new Sandbox({ target, ...(options.sandboxLimits ? { limits: options.sandboxLimits } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(goCache ? { goCache } : {}) }).start();
   const stopTarget = (): void => sandbox?.killProcesses();
   signal?.addEventListener('abort', stopTarget, { once: true });
   const abortReason = (): string => (typeof signal?.reason === 'string' ? signal.reason : 'budget exceeded');

@@ -13,6 +13,7 @@ import { Cgroup } from './cgroup.ts';
 import type { SandboxLimits, SandboxSpec } from './sandbox-command.ts';
 import { SandboxLauncher } from './sandbox-launcher.ts';
 import { ensureSandboxTools } from './sandbox-tools.ts';
+import { mountGoCache, type GoBuildCache } from './go-build-cache.ts';
 
 const MiB = 1024 * 1024;
 
@@ -110,6 +111,8 @@ export interface SandboxOptions {
   readonly limits?: SandboxLimits;
   readonly logger?: InfraLogger;
   readonly registry?: SessionRegistry;
+  /** Warm Go caches to mount read-only under the sandbox's own writable layer. */
+  readonly goCache?: GoBuildCache;
 }
 
 /**
@@ -138,6 +141,8 @@ export class Sandbox {
       mkdirSync(join(root, 'home'));
       mkdirSync(join(root, 'tmp'));
       execFileSync('chown', ['-R', '-h', `${uid}:${uid}`, root], { stdio: 'pipe' });
+      // After the chown, which would otherwise copy every file of the caches up.
+      if (this.options.goCache) mountGoCache(this.options.goCache, root, uid, (path) => session.trackMount(path));
       const cgroup = Cgroup.create(tools.cgroupRoot, `grader-${session.id}`, {
         memoryBytes: limits.totalMemoryMiB * MiB,
         pids: limits.totalPids,

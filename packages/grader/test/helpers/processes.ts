@@ -54,7 +54,9 @@ export function sandboxLeftovers(tmp: string = tmpdir()): string[] {
   for (const dir of Object.values(ownCgroupDirs() ?? {})) {
     for (const name of readdirSync(dir)) if (name.startsWith('grader-')) found.push(`cgroup ${join(dir, name)}`);
   }
-  if (readFileSync('/proc/self/mountinfo', 'utf8').includes('grader-sandbox')) found.push('a grader-sandbox mount');
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  if (mounts.includes('grader-sandbox')) found.push('a grader-sandbox mount');
+  if (mounts.includes('grader-go-cache')) found.push('a grader-go-cache overlay');
   for (const name of readdirSync(tmp)) if (name.startsWith('grader-sandbox-')) found.push(`dir ${join(tmp, name)}`);
   return found;
 }
