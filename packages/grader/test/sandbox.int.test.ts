@@ -174,6 +174,19 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
     expect(existsSync(withCache.spec.root)).toBe(false);
   });
 
+  it('a Go cache that cannot be mounted leaves the build a cold cache, not a failure', async () => {
+    const warned: string[] = [];
+    const logger = { info: () => undefined, progress: () => undefined, warn: (m: string) => void warned.push(m) };
+    const cold = new Sandbox({ target, logger, goCache: { build: '/nonexistent/go-build', mod: '/nonexistent/mod' } }).start();
+    try {
+      const { out, code } = await run(cold.launcher.launch(['sh', '-c', 'echo x > /root/.cache/go-build/entry && ls /root/.cache/go-build'], { kind: 'build', name: 'build', env: {} }));
+      expect({ out, code }).toEqual({ out: 'entry\n', code: 0 });
+      expect(warned.join('\n')).toMatch(/the warm Go cache could not be mounted for probe \(.*\); its build starts cold/);
+    } finally {
+      cold.stop();
+    }
+  });
+
   it('nothing is left once the sandbox stops', async () => {
     sandbox.stop();
     expect(await eventually(() => sandboxLeftovers().length === 0, 5_000), sandboxLeftovers().join(', ')).toBe(true);

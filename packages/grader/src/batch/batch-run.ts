@@ -8,6 +8,8 @@ import { GraderError, isGraderError } from '../errors/grader-error.ts';
 import type { Infra, StartedInfra } from '../infra/infra.ts';
 import { renderJsonReport } from '../reports/json-report.ts';
 import type { SandboxLimits } from '../sandbox/sandbox-command.ts';
+import { isGoTarget } from '../sandbox/go-build-cache.ts';
+import { ensureGoBuildCache } from '../sandbox/warm-go-cache.ts';
 import { computeScore, passRates } from '../scoring/score.ts';
 import type { Weights } from '../scoring/types.ts';
 import { resolveTarget, type TargetSpec } from '../target/target-spec.ts';
@@ -225,15 +227,18 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
     throw error;
   }
 
-  // Servers a previous submission broke are repaired before this one's budget starts.
+  // The budget covers the diff, the build and the runs: not repairing servers a previous
+  // submission broke, nor the machine's one warm-up of its Go cache (about a minute).
+  const spentMs = Date.now() - startedAt.getTime();
   const down = await infra.health();
   if (down.length > 0) {
     output.warn(`the servers are not healthy before grading ${sub.id} (${down.join('; ')}); restarting them`);
     await infra.recover();
   }
+  if (plan.sandbox && isGoTarget(target)) await ensureGoBuildCache(output, plan.limits);
   const budget = new AbortController();
   const reason = `budget exceeded: the submission's grade ran past its budget of ${Math.round(plan.budgetMs / 1000)} s`;
-  const timer = setTimeout(() => budget.abort(reason), Math.max(0, plan.budgetMs - (Date.now() - startedAt.getTime())));
+  const timer = setTimeout(() => budget.abort(reason), Math.max(0, plan.budgetMs - spentMs));
   try {
     const { results, containment } = await gradeTarget({
       target,

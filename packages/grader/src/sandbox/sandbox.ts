@@ -142,7 +142,15 @@ export class Sandbox {
       mkdirSync(join(root, 'tmp'));
       execFileSync('chown', ['-R', '-h', `${uid}:${uid}`, root], { stdio: 'pipe' });
       // After the chown, which would otherwise copy every file of the caches up.
-      if (this.options.goCache) mountGoCache(this.options.goCache, root, uid, (path) => session.trackMount(path));
+      if (this.options.goCache) {
+        try {
+          mountGoCache(this.options.goCache, root, uid, (path) => session.trackMount(path));
+        } catch (error) {
+          // A cache on a filesystem overlayfs cannot stack on: the build starts cold, as without one.
+          const detail = ((error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message).split('\n')[0];
+          logger.warn(`the warm Go cache could not be mounted for ${target.name} (${detail}); its build starts cold`);
+        }
+      }
       const cgroup = Cgroup.create(tools.cgroupRoot, `grader-${session.id}`, {
         memoryBytes: limits.totalMemoryMiB * MiB,
         pids: limits.totalPids,
