@@ -9,7 +9,7 @@
 // BENCH_LOAD_TARGETS (default reference-fix,buggy-service) and BENCH_LOAD_KINDS (default
 // hogs,beside) narrow it; BENCH_KEEP_REPORTS=DIR keeps every measured grade's JSON report.
 import { cpus, totalmem } from 'node:os';
-import { benchBatch } from './batch-bench.ts';
+import { benchBatch, goReferenceSubmissions } from './batch-bench.ts';
 import { benchGrade, type GradeSample } from './grade-bench.ts';
 import { benchDockerBoot, type DockerBootSample } from './docker-boot.ts';
 import { dockerEngineAvailable } from '../src/infra/docker-infra.ts';
@@ -87,7 +87,7 @@ async function gradeSection(): Promise<void> {
 }
 
 async function batchSection(): Promise<void> {
-  console.log('\n## Batch throughput (`grader batch` of examples/submissions: 8 submissions, infrastructure booted once)\n');
+  console.log('\n## Batch throughput (`grader batch` of examples/submissions: 8 submissions, infrastructure booted once; then three Go submissions)\n');
   const { wallMs, results } = await benchBatch();
   console.log('| submission | status | score | time |\n| --- | --- | --- | --- |');
   for (const r of results) console.log(`| ${r.submission.id} | ${r.status} | ${r.score.toFixed(3)} | ${(r.durationMs / 1000).toFixed(0)} s |`);
@@ -99,6 +99,18 @@ async function batchSection(): Promise<void> {
   const wrong = results.filter((r) => !r.resolved && r.status === 'graded');
   console.log(`\nWhole batch: ${(wallMs / 1000).toFixed(0)} s for ${results.length} submissions (infrastructure boot and dependency install included), ${((results.length * 60_000) / wallMs).toFixed(2)} per minute.`);
   console.log(`Correct submissions (resolved): ${rate(correct)}; graded wrong ones: ${rate(wrong)}; goal >= 2 per minute for correct ones.`);
+
+  // Go submissions: what a Go batch costs once the machine's Go cache is warm (the first Go
+  // submission on a machine warms it, about a minute, outside its budget).
+  const go = goReferenceSubmissions(3);
+  try {
+    const sample = await benchBatch([], go.dir);
+    console.log('\n| Go submission | status | score | time |\n| --- | --- | --- | --- |');
+    for (const r of sample.results) console.log(`| ${r.submission.id} | ${r.status} | ${r.score.toFixed(3)} | ${(r.durationMs / 1000).toFixed(0)} s |`);
+    console.log(`\nCorrect Go submissions (the Go reference fix as three directories): ${rate(sample.results.filter((r) => r.resolved))}; whole batch ${(sample.wallMs / 1000).toFixed(0)} s.`);
+  } finally {
+    go.remove();
+  }
 }
 
 async function dockerSection(): Promise<void> {
