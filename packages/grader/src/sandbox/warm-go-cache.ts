@@ -73,8 +73,8 @@ async function warm(logger: InfraLogger, limits?: SandboxLimits): Promise<GoBuil
     }
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { mode: 0o700 });
-    cpSync(join(home, GO_CACHE_MOUNTS.build), cache.build.replace(dir, staging), { recursive: true });
-    cpSync(join(home, GO_CACHE_MOUNTS.mod), cache.mod.replace(dir, staging), { recursive: true });
+    cpSync(join(home, GO_CACHE_MOUNTS.build), join(staging, 'build'), { recursive: true });
+    cpSync(join(home, GO_CACHE_MOUNTS.mod), join(staging, 'mod'), { recursive: true });
     // Overlay directories keep the lower layer's owner and mode; each sandbox has a uid of its
     // own, so a submission adding a module or a cache entry needs them writable by all (its
     // writes land in its own upper layer; the 0700 parent keeps other host users out).
