@@ -94,8 +94,8 @@ describe('exportTask', () => {
     expect(tsconfig.extends).toBeUndefined();
     expect(tsconfig.compilerOptions).toMatchObject({ strict: true, module: 'NodeNext' });
     expect(JSON.parse(readFileSync(join(dir, 'target.json'), 'utf8'))).toEqual({
-      build: ['npm', 'install', '--no-audit', '--no-fund'],
-      start: ['node', '--import', 'tsx', 'src/main.ts'],
+      build: 'npm install --no-audit --no-fund && npm run --silent build',
+      start: ['node', 'dist/main.js'],
     });
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; description: string; dependencies: Record<string, string> };
     expect(pkg.name).toBe('inventory-service');

@@ -90,10 +90,15 @@ async function serviceTsconfig(original: string): Promise<string> {
   return `${JSON.stringify({ ...rest, compilerOptions: { ...base.compilerOptions, ...config.compilerOptions } }, null, 2)}\n`;
 }
 
-/** The bundle's target.json: the grader builds a fresh bundle by installing its dependencies. */
+/**
+ * The bundle's target.json: the grader installs the service's dependencies, then runs the
+ * service's own build (if it has one) in the same shell command.
+ */
 function serviceTargetJson(original: string): string {
-  const target = JSON.parse(original) as Record<string, unknown>;
-  return `${JSON.stringify({ build: ['npm', 'install', '--no-audit', '--no-fund'], ...target }, null, 2)}\n`;
+  const { build, ...target } = JSON.parse(original) as { build?: string | string[] } & Record<string, unknown>;
+  const install = 'npm install --no-audit --no-fund';
+  const own = Array.isArray(build) ? build.join(' ') : build;
+  return `${JSON.stringify({ build: own ? `${install} && ${own}` : install.split(' '), ...target }, null, 2)}\n`;
 }
 
 function taskReadme(hints: boolean, language: TaskLanguage): string {
@@ -111,14 +116,14 @@ Read \`prompt.md\` first. This folder is everything you get:
 | \`docs/CONTRACT.md\` | what the service must do, exactly; the grader checks only this |
 | \`docs/schema.sql\` | the tables the grader creates and seeds before the service starts |
 | \`service/\` | the service to fix (TypeScript, kafkajs 2.2.4, pg): \`src/main.ts\` is the entry point |
-| \`service/target.json\` | how the grader builds (\`npm install\`) and starts (one process per replica) the service |
+| \`service/target.json\` | how the grader builds (\`npm install\`, then \`npm run build\`: esbuild bundles \`src/\` into \`dist/main.js\`) and starts (one process per replica) the service |
 | \`docker-compose.yml\` | Kafka (KRaft) + PostgreSQL to run the service by hand |
 
 ## Running it by hand
 
 \`\`\`sh
 docker compose up -d --wait            # Kafka on localhost:9092, PostgreSQL on localhost:5432, topic "inventory"
-cd service && npm install
+cd service && npm install && npm run build
 npm test && npm run typecheck          # unit tests of the service (no servers)
 \`\`\`
 
