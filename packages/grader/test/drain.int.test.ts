@@ -14,6 +14,8 @@ import { startReplicas } from '../src/engine/drive.ts';
 import { STALL_MS, System } from '../src/engine/system.ts';
 import { RowGate } from '../src/faults/row-gate.ts';
 import { LocalInfra, type StartedLocalInfra } from '../src/infra/local-infra.ts';
+import { DirectLauncher } from '../src/target/launcher.ts';
+import { buildTarget } from '../src/target/target-build.ts';
 import { resolveTarget } from '../src/target/target-spec.ts';
 import { adjust } from '../src/workloads/messages.ts';
 import { roundRobin } from '../src/workloads/plan.ts';
@@ -21,10 +23,14 @@ import { roundRobin } from '../src/workloads/plan.ts';
 describe('System.drain', () => {
   let infra: StartedLocalInfra;
   let runDir: string;
+  const target = resolveTarget('reference-fix');
 
   beforeAll(async () => {
-    infra = await new LocalInfra({}).start();
     runDir = mkdtempSync(join(tmpdir(), 'grader-drain-test-'));
+    // Built in place, as `--no-sandbox` grades do: a fresh clone has no dist/ to start from.
+    const build = await buildTarget(target, new DirectLauncher(target.dir), join(runDir, 'build.log'));
+    expect(build, 'build of reference-fix').toMatchObject({ ok: true });
+    infra = await new LocalInfra({}).start();
   });
 
   afterAll(async () => {
@@ -34,7 +40,7 @@ describe('System.drain', () => {
 
   const system = (scenario: string): Promise<System> =>
     System.create(
-      { endpoints: infra.endpoints, target: resolveTarget('reference-fix'), seed: 1, runDir, selected: [] },
+      { endpoints: infra.endpoints, target, seed: 1, runDir, selected: [] },
       { scenario, latencyMs: 0, products: { A: 1000, B: 1000 } },
     );
 
