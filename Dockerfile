@@ -28,7 +28,8 @@ FROM ${BASE_IMAGE}
 # bookworm ships Node 18, the repo needs >= 20.19), pnpm installed with npm's own tarball.
 ARG NODE_VERSION=22.23.5
 ARG PNPM_VERSION=12.4.2
-# Only to install pnpm (its own installer wants registry signatures some proxies strip).
+# Installs pnpm (its own installer wants registry signatures some proxies strip) and stays: the
+# services' target.json builds with `npm run build`.
 ARG NPM_VERSION=10.9.2
 # PEM text of extra CA certificates, for networks whose egress re-signs TLS (corporate proxies,
 # CI sandboxes): --build-arg EXTRA_CA_CERTS="$(cat /usr/local/share/ca-certificates/*.crt)".
@@ -62,9 +63,9 @@ RUN arch="$(dpkg --print-architecture)" \
     | tar -xz -C /usr/local --strip-components=1 --no-same-owner package/bin/node \
  && mkdir -p /tmp/npm \
  && curl -fsSL "https://registry.npmjs.org/npm/-/npm-${NPM_VERSION}.tgz" | tar -xz -C /tmp/npm --strip-components=1 --no-same-owner \
- && node /tmp/npm/bin/npm-cli.js install -g --no-fund --no-audit "pnpm@${PNPM_VERSION}" \
+ && node /tmp/npm/bin/npm-cli.js install -g --no-fund --no-audit "npm@${NPM_VERSION}" "pnpm@${PNPM_VERSION}" \
  && rm -rf /tmp/npm /root/.npm \
- && node --version && pnpm --version
+ && node --version && npm --version && pnpm --version
 
 WORKDIR /repo
 

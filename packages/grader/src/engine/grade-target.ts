@@ -81,6 +81,9 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
     const launcher = sandbox?.launcher ?? new DirectLauncher(target.dir);
     const setupFailure = sandbox?.copyFailure ? `target not set up: ${sandbox.copyFailure}` : undefined;
     const build = setupFailure ? undefined : await buildTarget(target, launcher, join(runDir, 'build.log'), options.buildTimeoutMs);
+    if (build?.launchFailure) {
+      throw new GraderError('INFRA_FAILED', `the grader could not start the build of ${target.name}: ${build.launchFailure.message}`, `see ${join(runDir, 'build.log')}; this is not the target's fault, rerun`);
+    }
     const buildFailure = setupFailure ?? (build?.ok === false ? `target build failed: ${build.reason}` : undefined);
     const results: CheckResult[] = [];
     for (let run = 0; run < repeat; run++) {

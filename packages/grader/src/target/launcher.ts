@@ -74,6 +74,13 @@ export class DirectLauncher implements ProcessLauncher {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const started = new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    // A command not on PATH rejects this; callers that do not wait for the start see it in the
+    // exit status instead, and it must not become an unhandled rejection of the grader.
+    started.catch(() => undefined);
     return {
       child,
       signal(signal) {
@@ -86,10 +93,7 @@ export class DirectLauncher implements ProcessLauncher {
       },
       limitHit: () => undefined,
       exitStatus: (code, signal) => ({ code, signal }),
-      started: new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
-      }),
+      started,
       release() {},
       processIds: () => (child.pid === undefined ? [] : processGroup(child.pid)),
     };

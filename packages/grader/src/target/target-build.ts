@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import type { ProcessLauncher } from './launcher.ts';
+import { LaunchFailure, type ProcessLauncher } from './launcher.ts';
 import { MAX_REPLICA_LOG_BYTES } from './replica.ts';
 import { commandArgv, type TargetSpec } from './target-spec.ts';
 
@@ -8,6 +8,8 @@ export interface BuildResult {
   readonly durationMs: number;
   /** Why the build failed, one line, e.g. "build exited with code 2: <last lines>". */
   readonly reason?: string;
+  /** The launcher could not start the build (the grader's failure, not the target's). */
+  readonly launchFailure?: LaunchFailure;
 }
 
 /** The build's wall-clock budget unless the caller gives one. */
@@ -45,14 +47,21 @@ export async function buildTarget(target: TargetSpec, launcher: ProcessLauncher,
       launched.signal('SIGKILL');
     }, timeoutMs);
     child.once('error', (error) => tail.push(error.message));
-    child.once('close', (rawCode, rawSignal) => {
+    // Settled by now (a launch reports its start or failure before it closes); read after this
+    // 'close' event's other listeners, one of which may be what rejects it.
+    const launchFailure = launched.started.then(
+      () => undefined,
+      (error: unknown) => (error instanceof LaunchFailure ? error : undefined),
+    );
+    child.once('close', (rawCode, rawSignal) => void launchFailure.then((failure) => {
       clearTimeout(timer);
       const { code, signal } = launched.exitStatus(rawCode, rawSignal);
       const limit = launched.limitHit();
       launched.release();
       log.end();
       const durationMs = Date.now() - started;
-      if (code === 0 && !timedOut && !flooded) resolve({ ok: true, durationMs });
+      if (failure) resolve({ ok: false, durationMs, reason: `build not started: ${failure.message}`, launchFailure: failure });
+      else if (code === 0 && !timedOut && !flooded) resolve({ ok: true, durationMs });
       else {
         const how = timedOut
           ? `exceeded its time budget of ${timeoutMs / 1000} s and was killed`
@@ -61,6 +70,6 @@ export async function buildTarget(target: TargetSpec, launcher: ProcessLauncher,
             : `exited with ${signal ?? `code ${code}`}`;
         resolve({ ok: false, durationMs, reason: `build ${how}${limit ? ` (${limit})` : ''}: ${tail.slice(-3).join(' | ') || '(no output)'}` });
       }
-    });
+    }));
   });
 }
