@@ -53,23 +53,25 @@ export async function buildTarget(target: TargetSpec, launcher: ProcessLauncher,
       () => undefined,
       (error: unknown) => (error instanceof LaunchFailure ? error : undefined),
     );
+    const finish = (rawCode: number | null, rawSignal: NodeJS.Signals | null, failure: LaunchFailure | undefined): BuildResult => {
+      const { code, signal } = launched.exitStatus(rawCode, rawSignal);
+      const durationMs = Date.now() - started;
+      if (failure) return { ok: false, durationMs, reason: `build not started: ${failure.message}`, launchFailure: failure };
+      if (code === 0 && !timedOut && !flooded) return { ok: true, durationMs };
+      const limit = launched.limitHit();
+      const how = timedOut
+        ? `exceeded its time budget of ${timeoutMs / 1000} s and was killed`
+        : flooded
+          ? `flooded its output (over ${MAX_REPLICA_LOG_BYTES / 1024 / 1024} MB) and was killed`
+          : `exited with ${signal ?? `code ${code}`}`;
+      return { ok: false, durationMs, reason: `build ${how}${limit ? ` (${limit})` : ''}: ${tail.slice(-3).join(' | ') || '(no output)'}` };
+    };
     child.once('close', (rawCode, rawSignal) => void launchFailure.then((failure) => {
       clearTimeout(timer);
-      const { code, signal } = launched.exitStatus(rawCode, rawSignal);
-      const limit = launched.limitHit();
+      const result = finish(rawCode, rawSignal, failure);
       launched.release();
-      log.end();
-      const durationMs = Date.now() - started;
-      if (failure) resolve({ ok: false, durationMs, reason: `build not started: ${failure.message}`, launchFailure: failure });
-      else if (code === 0 && !timedOut && !flooded) resolve({ ok: true, durationMs });
-      else {
-        const how = timedOut
-          ? `exceeded its time budget of ${timeoutMs / 1000} s and was killed`
-          : flooded
-            ? `flooded its output (over ${MAX_REPLICA_LOG_BYTES / 1024 / 1024} MB) and was killed`
-            : `exited with ${signal ?? `code ${code}`}`;
-        resolve({ ok: false, durationMs, reason: `build ${how}${limit ? ` (${limit})` : ''}: ${tail.slice(-3).join(' | ') || '(no output)'}` });
-      }
+      // Resolved once build.log is on disk: a report or a reader of the log sees all of it.
+      log.end(() => resolve(result));
     }));
   });
 }
