@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TargetDeadline } from '../target/cpu-wait.ts';
+import { describeGroup } from '../target/replica-set.ts';
+import { restock, serialise } from '../workloads/messages.ts';
 import { CheckFailure } from './check-failure.ts';
 import type { System } from './system.ts';
 
@@ -12,6 +14,49 @@ export async function startReplicas(system: System, count: number): Promise<void
   system.mark(`started ${count} replica(s)`);
   await system.replicas.waitReady(READY_TIMEOUT_MS, count);
   system.mark(`${count} replica(s) ready`);
+}
+
+/** How often an idle group is nudged while it prepares a rebalance. */
+const NUDGE_EVERY_MS = 400;
+
+/**
+ * Starts `count` more replicas and waits until the contract calls all of them ready. A member
+ * idle in a long-poll fetch learns of the rebalance their joins start only at its next
+ * heartbeat, which kafkajs sends once a fetch returns (up to its 5 s maxWaitTime later, an
+ * idle wait the verdicts do not need): while the group prepares the rebalance, a restock of
+ * `nudgeSku` on every partition every NUDGE_EVERY_MS ends such fetches. A client that heartbeats
+ * on its own (franz-go, the Java client) only processes the nudges. Returns once every nudge has
+ * an outcome, so none is left to mix with what is measured next.
+ */
+export async function addReplicas(system: System, count: number, nudgeSku: string): Promise<void> {
+  const members = system.replicas.running.length + count;
+  system.replicas.start(count);
+  system.mark(`started ${count} more replica(s)`);
+  let ready = false;
+  let nudges = 0;
+  const nudgeIds: string[] = [];
+  const nudging = (async () => {
+    let lastAt = 0;
+    while (!ready) {
+      const view = await describeGroup(system.admin, system.ns.groupId, system.ns.topic).catch(() => undefined);
+      if (!ready && view?.state === 'PreparingRebalance' && Date.now() - lastAt >= NUDGE_EVERY_MS) {
+        lastAt = Date.now();
+        nudges++;
+        const messages = Array.from({ length: system.ns.partitions }, (_, partition) => restock(`nudge-${nudges}-${partition}`, nudgeSku, 1));
+        nudgeIds.push(...messages.map((m) => m.id));
+        await system.produce(messages.map((m, partition) => ({ id: m.id, key: null, value: serialise(m), partition })));
+      }
+      await sleep(100);
+    }
+  })();
+  try {
+    await system.replicas.waitReady(READY_TIMEOUT_MS, members);
+  } finally {
+    ready = true;
+    await nudging.catch(() => undefined);
+  }
+  system.mark(`${members} replica(s) ready${nudges > 0 ? ` (${nudges} nudge(s))` : ''}`);
+  if (nudgeIds.length > 0) await waitForCount(system, nudgeIds, nudgeIds.length, READY_TIMEOUT_MS);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailure } from '../../engine/check-failure.ts';
-import { startReplicas } from '../../engine/drive.ts';
+import { addReplicas, startReplicas } from '../../engine/drive.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { RowGate } from '../../faults/row-gate.ts';
@@ -16,6 +16,8 @@ import { AMBIGUOUS_SPEEDUP, ambiguous, judgeSpeedup, ratio, type Measurement, ty
 const SKUS = Array.from({ length: 1500 }, (_, i) => `TP${i + 1}`);
 /** The SKU of the primer messages, whose row the grader holds while a batch is produced. */
 const GATE_SKU = 'TP-GATE';
+/** The SKU of the restocks that end an idle replica's fetch while 2 more join (engine/drive.ts addReplicas). */
+const NUDGE_SKU = 'TP-NUDGE';
 /**
  * Messages per second to process `messages` (placed by `partitionOf`), measured from the moment
  * they can all start to the last outcome. kafkajs fetches again only once every batch of its
@@ -73,7 +75,7 @@ export default defineScenario<Observations>({
   // Up to four rounds of 240 messages and six baselines when both ratios need a second measurement.
   budgetMs: 180_000,
   async run(ctx, track) {
-    const system = track(await System.create(ctx, { scenario: 'throughput', latencyMs: 10, products: Object.fromEntries([...SKUS, GATE_SKU].map((s) => [s, 1000])) }));
+    const system = track(await System.create(ctx, { scenario: 'throughput', latencyMs: 10, products: Object.fromEntries([...SKUS, GATE_SKU, NUDGE_SKU].map((s) => [s, 1000])) }));
     const o: Observations = {};
     let next = 0;
     let baselines = 0;
@@ -101,8 +103,7 @@ export default defineScenario<Observations>({
       await startReplicas(system, 1);
       const [partitions, last] = await measure('partitions', await single());
       o.partitions = partitions;
-      system.replicas.start(2);
-      await system.replicas.waitReady(30_000, 3);
+      await addReplicas(system, 2, NUDGE_SKU);
       [o.replicas] = await measure('replicas', last);
     } catch (error) {
       o.failure = (error as Error).message;
