@@ -16,8 +16,9 @@ export async function startReplicas(system: System, count: number): Promise<void
   system.mark(`${count} replica(s) ready`);
 }
 
-/** How often an idle group is nudged while it prepares a rebalance. */
+/** How often an idle group is nudged while it prepares a rebalance, and at most how many times. */
 const NUDGE_EVERY_MS = 400;
+const MAX_NUDGES = 25;
 
 /**
  * Starts `count` more replicas and waits until the contract calls all of them ready. A member
@@ -37,7 +38,7 @@ export async function addReplicas(system: System, count: number, nudgeSku: strin
   const nudgeIds: string[] = [];
   const nudging = (async () => {
     let lastAt = 0;
-    while (!ready) {
+    while (!ready && nudges < MAX_NUDGES) {
       const view = await describeGroup(system.admin, system.ns.groupId, system.ns.topic).catch(() => undefined);
       if (!ready && view?.state === 'PreparingRebalance' && Date.now() - lastAt >= NUDGE_EVERY_MS) {
         lastAt = Date.now();
@@ -56,7 +57,13 @@ export async function addReplicas(system: System, count: number, nudgeSku: strin
     await nudging.catch(() => undefined);
   }
   system.mark(`${members} replica(s) ready${nudges > 0 ? ` (${nudges} nudge(s))` : ''}`);
-  if (nudgeIds.length > 0) await waitForCount(system, nudgeIds, nudgeIds.length, READY_TIMEOUT_MS);
+  if (nudgeIds.length === 0) return;
+  try {
+    await waitForCount(system, nudgeIds, nudgeIds.length, READY_TIMEOUT_MS);
+  } catch (error) {
+    if (!(error instanceof CheckFailure)) throw error;
+    throw new CheckFailure(`the ${nudgeIds.length} restocks of ${nudgeSku} sent while ${count} replica(s) joined were not all processed: ${(error as Error).message}`);
+  }
 }
 
 /**
