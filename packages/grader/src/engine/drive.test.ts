@@ -13,7 +13,7 @@ interface Produced {
  * repeating) and becomes ready once `readyAfterNudges` nudges were produced; `processed` says
  * which produced ids get an outcome.
  */
-function fakeSystem(options: { states: string[]; readyAfterNudges: number; processed: (id: string) => boolean; runningAfter?: number }) {
+function fakeSystem(options: { states: string[]; readyAfterNudges: number; processed: (id: string) => boolean; runningAfter?: number; readyAfterMs?: number; produceError?: Error }) {
   const produced: Produced[] = [];
   const replica = { cpuWaitMs: () => 0 };
   const running: unknown[] = [replica];
@@ -33,12 +33,14 @@ function fakeSystem(options: { states: string[]; readyAfterNudges: number; proce
         for (let i = 0; i < count; i++) running.push(replica);
       },
       waitReady: async () => {
-        while (produced.length < options.readyAfterNudges) await new Promise((r) => setTimeout(r, 20));
+        const until = Date.now() + (options.readyAfterMs ?? 60_000);
+        while (produced.length < options.readyAfterNudges && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
         running.length = options.runningAfter ?? running.length;
       },
       crashes: () => [],
     },
     produce: (records: Produced['records']) => {
+      if (options.produceError) return Promise.reject(options.produceError);
       produced.push({ at: Date.now(), records });
       return Promise.resolve([]);
     },
@@ -51,12 +53,12 @@ function fakeSystem(options: { states: string[]; readyAfterNudges: number; proce
 describe('addReplicas', () => {
   it('nudges every partition while the group prepares the rebalance, at most every 400 ms, and waits for the nudges', async () => {
     const { system, produced, started } = fakeSystem({ states: ['Stable', 'PreparingRebalance'], readyAfterNudges: 2, processed: () => true });
-    await addReplicas(system, 2, 'NUDGE');
+    await addReplicas(system, 2, (p) => `NUDGE-${p}`);
     expect(started()).toBe(2);
     expect(produced).toHaveLength(2);
     for (const nudge of produced) {
       expect(nudge.records.map((r) => r.partition)).toEqual([0, 1, 2, 3, 4, 5]);
-      for (const r of nudge.records) expect(JSON.parse(r.value)).toMatchObject({ sku: 'NUDGE' });
+      for (const r of nudge.records) expect(JSON.parse(r.value)).toMatchObject({ sku: `NUDGE-${r.partition}` });
     }
     expect(new Set(produced.flatMap((n) => n.records.map((r) => r.id))).size).toBe(12);
     expect((produced[1]?.at ?? 0) - (produced[0]?.at ?? 0)).toBeGreaterThanOrEqual(400);
@@ -64,14 +66,26 @@ describe('addReplicas', () => {
 
   it('produces nothing when the group never prepares a rebalance', async () => {
     const { system, produced } = fakeSystem({ states: ['CompletingRebalance'], readyAfterNudges: 0, processed: () => true });
-    await addReplicas(system, 1, 'NUDGE');
+    await addReplicas(system, 1, (p) => `NUDGE-${p}`);
     expect(produced).toHaveLength(0);
   });
 
   it('fails with a CheckFailure naming the nudges when the target does not process them', async () => {
     const { system } = fakeSystem({ states: ['PreparingRebalance'], readyAfterNudges: 1, processed: () => false, runningAfter: 0 });
-    const failure = await addReplicas(system, 2, 'NUDGE').catch((error: unknown) => error);
+    const failure = await addReplicas(system, 2, (p) => `NUDGE-${p}`).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(CheckFailure);
-    expect((failure as Error).message).toMatch(/^the 6 restocks of NUDGE sent while 2 replica\(s\) joined were not all processed: target stalled: 0 of 6/);
+    expect((failure as Error).message).toMatch(/^the 6 restocks sent while 2 replica\(s\) joined were not all processed: target stalled: 0 of 6/);
+  });
+
+  it('stops nudging after 12, when a long-poll fetch has returned on its own', async () => {
+    const { system, produced } = fakeSystem({ states: ['PreparingRebalance'], readyAfterNudges: Infinity, readyAfterMs: 6_000, processed: () => true });
+    await addReplicas(system, 2, (p) => `NUDGE-${p}`);
+    expect(produced).toHaveLength(12);
+  }, 10_000);
+
+  it("rethrows a nudge the grader could not produce (not the target's failure), with no unhandled rejection", async () => {
+    const broken = new Error('broker unreachable');
+    const { system } = fakeSystem({ states: ['PreparingRebalance'], readyAfterNudges: Infinity, readyAfterMs: 300, processed: () => true, produceError: broken });
+    await expect(addReplicas(system, 2, (p) => `NUDGE-${p}`)).rejects.toBe(broken);
   });
 });

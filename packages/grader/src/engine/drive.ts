@@ -16,25 +16,31 @@ export async function startReplicas(system: System, count: number): Promise<void
   system.mark(`${count} replica(s) ready`);
 }
 
-/** How often an idle group is nudged while it prepares a rebalance, and at most how many times. */
+/**
+ * How often an idle group is nudged while it prepares a rebalance, and at most how many times
+ * (12 x 0.4 s: by then a kafkajs long-poll fetch has returned on its own).
+ */
 const NUDGE_EVERY_MS = 400;
-const MAX_NUDGES = 25;
+const MAX_NUDGES = 12;
 
 /**
  * Starts `count` more replicas and waits until the contract calls all of them ready. A member
  * idle in a long-poll fetch learns of the rebalance their joins start only at its next
  * heartbeat, which kafkajs sends once a fetch returns (up to its 5 s maxWaitTime later, an
- * idle wait the verdicts do not need): while the group prepares the rebalance, a restock of
- * `nudgeSku` on every partition every NUDGE_EVERY_MS ends such fetches. A client that heartbeats
- * on its own (franz-go, the Java client) only processes the nudges. Returns once every nudge has
- * an outcome, so none is left to mix with what is measured next.
+ * idle wait the verdicts do not need): while the group prepares the rebalance, a restock on
+ * every partition every NUDGE_EVERY_MS ends such fetches. A client that heartbeats on its own
+ * (franz-go, the Java client) only processes the nudges. Partition p's nudges restock
+ * `nudgeSku(p)`, so no two of them (nor their redeliveries to a partition's next owner) wait on
+ * each other's row. Returns once every nudge has an outcome, so none is left to mix with what
+ * is measured next.
  */
-export async function addReplicas(system: System, count: number, nudgeSku: string): Promise<void> {
+export async function addReplicas(system: System, count: number, nudgeSku: (partition: number) => string): Promise<void> {
   const members = system.replicas.running.length + count;
   system.replicas.start(count);
   system.mark(`started ${count} more replica(s)`);
   let ready = false;
   let nudges = 0;
+  let produceError: Error | undefined;
   const nudgeIds: string[] = [];
   const nudging = (async () => {
     let lastAt = 0;
@@ -43,26 +49,29 @@ export async function addReplicas(system: System, count: number, nudgeSku: strin
       if (!ready && view?.state === 'PreparingRebalance' && Date.now() - lastAt >= NUDGE_EVERY_MS) {
         lastAt = Date.now();
         nudges++;
-        const messages = Array.from({ length: system.ns.partitions }, (_, partition) => restock(`nudge-${nudges}-${partition}`, nudgeSku, 1));
-        nudgeIds.push(...messages.map((m) => m.id));
+        const messages = Array.from({ length: system.ns.partitions }, (_, partition) => restock(`nudge-${nudges}-${partition}`, nudgeSku(partition), 1));
         await system.produce(messages.map((m, partition) => ({ id: m.id, key: null, value: serialise(m), partition })));
+        nudgeIds.push(...messages.map((m) => m.id));
       }
       await sleep(100);
     }
-  })();
+  })().catch((error: unknown) => {
+    produceError = error instanceof Error ? error : new Error('could not produce the nudges', { cause: error });
+  });
   try {
     await system.replicas.waitReady(READY_TIMEOUT_MS, members);
   } finally {
     ready = true;
-    await nudging.catch(() => undefined);
+    await nudging;
   }
+  if (produceError) throw produceError;
   system.mark(`${members} replica(s) ready${nudges > 0 ? ` (${nudges} nudge(s))` : ''}`);
   if (nudgeIds.length === 0) return;
   try {
     await waitForCount(system, nudgeIds, nudgeIds.length, READY_TIMEOUT_MS);
   } catch (error) {
     if (!(error instanceof CheckFailure)) throw error;
-    throw new CheckFailure(`the ${nudgeIds.length} restocks of ${nudgeSku} sent while ${count} replica(s) joined were not all processed: ${(error as Error).message}`);
+    throw new CheckFailure(`the ${nudgeIds.length} restocks sent while ${count} replica(s) joined were not all processed: ${error.message}`);
   }
 }
 

@@ -75,10 +75,9 @@ const ISOLATED = 'locking/throughput.check.ts';
 
 /**
  * Scenarios graded at once after it, in a fixed order (not vitest's cache of earlier durations,
- * which differs between machines). Their time is mostly waiting (replicas joining the group,
- * drains, quiet periods: a reference grade used 25 CPU-seconds of 68 on 2 cores), but boots
- * come in bursts: the ten scenarios took 36 s at three at once, 31-33 s at four, 30 s at five,
- * where single scenarios slowed by a third. Four, where the target's CPU waits stay short.
+ * which differs between machines). Reference grades of 2026-12-04 (one machine, one hour): the
+ * ten took 36 s three at once, 31-33 s four at once, 30 s five at once, where single scenarios
+ * ran a third longer than alone (replicas booting together on two cores). Four: most of the gain.
  */
 const SCENARIOS_AT_ONCE = 4;
 
@@ -96,7 +95,7 @@ export class LongestFirst extends BaseSequencer {
 }
 
 /**
- * One vitest for both phases, so the scenarios after the throughput one start on warm workers:
+ * One vitest (and its Vite server) for both phases, instead of a second one started after the first:
  * first the isolated file alone, then the others SCENARIOS_AT_ONCE at a time.
  */
 async function runVitest(ctx: GradingContext, collector: ResultCollector, signal?: AbortSignal): Promise<void> {

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CheckFailure } from '../../engine/check-failure.ts';
+import { CheckFailure, InfraFailure } from '../../engine/check-failure.ts';
 import { addReplicas, startReplicas } from '../../engine/drive.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { RowGate } from '../../faults/row-gate.ts';
+import { LaunchFailure } from '../../target/launcher.ts';
 import { restock, serialise, type ContractMessage } from '../../workloads/messages.ts';
 import { roundRobin } from '../../workloads/plan.ts';
 import { AMBIGUOUS_SPEEDUP, ambiguous, judgeSpeedup, ratio, type Measurement, type Measurements, type Rate } from './speedup.ts';
@@ -16,8 +17,8 @@ import { AMBIGUOUS_SPEEDUP, ambiguous, judgeSpeedup, ratio, type Measurement, ty
 const SKUS = Array.from({ length: 1500 }, (_, i) => `TP${i + 1}`);
 /** The SKU of the primer messages, whose row the grader holds while a batch is produced. */
 const GATE_SKU = 'TP-GATE';
-/** The SKU of the restocks that end an idle replica's fetch while 2 more join (engine/drive.ts addReplicas). */
-const NUDGE_SKU = 'TP-NUDGE';
+/** The SKUs (one per partition) of the restocks that end an idle replica's fetch while 2 more join (engine/drive.ts addReplicas). */
+const NUDGE_SKUS = Array.from({ length: 6 }, (_, p) => `TP-NUDGE-${p}`);
 /**
  * Messages per second to process `messages` (placed by `partitionOf`), measured from the moment
  * they can all start to the last outcome. kafkajs fetches again only once every batch of its
@@ -75,7 +76,7 @@ export default defineScenario<Observations>({
   // Up to four rounds of 240 messages and six baselines when both ratios need a second measurement.
   budgetMs: 180_000,
   async run(ctx, track) {
-    const system = track(await System.create(ctx, { scenario: 'throughput', latencyMs: 10, products: Object.fromEntries([...SKUS, GATE_SKU, NUDGE_SKU].map((s) => [s, 1000])) }));
+    const system = track(await System.create(ctx, { scenario: 'throughput', latencyMs: 10, products: Object.fromEntries([...SKUS, GATE_SKU, ...NUDGE_SKUS].map((s) => [s, 1000])) }));
     const o: Observations = {};
     let next = 0;
     let baselines = 0;
@@ -103,9 +104,11 @@ export default defineScenario<Observations>({
       await startReplicas(system, 1);
       const [partitions, last] = await measure('partitions', await single());
       o.partitions = partitions;
-      await addReplicas(system, 2, NUDGE_SKU);
+      await addReplicas(system, 2, (p) => NUDGE_SKUS[p] ?? 'TP-NUDGE-0');
       [o.replicas] = await measure('replicas', last);
     } catch (error) {
+      // The grader's own failures (a replica it could not launch) are no verdict on the target.
+      if (error instanceof LaunchFailure || error instanceof InfraFailure) throw error;
       o.failure = (error as Error).message;
     }
     return o;
