@@ -82,7 +82,11 @@ describe('grader batch on the fixture batch (examples/submissions)', () => {
     for (const id of ['reference-as-diff/1', 'reference-as-directory/1']) {
       expect(get(id).score, failedChecks(out, id).join('\n')).toBe(1);
       expect(get(id).resolved).toBe(true);
+      // Their dependency files are the task's: the build found the task's dependencies installed.
+      expect(readFileSync(join(out, 'submissions', id, 'logs', 'build.log'), 'utf8')).toMatch(/^up to date in /m);
     }
+    // Added to the sandbox's copy of the directory, never to the user's folder.
+    expect(existsSync(join(FIXTURE_SUBMISSIONS, 'reference-as-directory', '1', 'node_modules'))).toBe(false);
     FIXTURE_MUTANTS.forEach((mutant, i) => {
       expect(failedChecks(out, `mutants/${i + 1}`).map((f) => f.split(':')[0])).toContain(mutant.caughtBy);
       expect(get(`mutants/${i + 1}`).resolved).toBe(false);

@@ -187,6 +187,33 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
     }
   });
 
+  it('adds given dependencies to the copy of a target that has none, writable by it; never over its own', async () => {
+    const deps = tempDir('grader-sbx-test-deps-');
+    mkdirSync(join(deps, 'left-pad'), { recursive: true });
+    writeFileSync(join(deps, 'left-pad', 'index.js'), 'task');
+    const added = new Sandbox({ target, dependencies: deps }).start();
+    try {
+      const { out, code } = await run(added.launcher.launch(['sh', '-c', 'cat node_modules/left-pad/index.js; echo; echo mine > node_modules/left-pad/index.js && cat node_modules/left-pad/index.js'], { kind: 'build', name: 'build', env: {} }));
+      expect({ out, code }).toEqual({ out: 'task\nmine\n', code: 0 });
+      // The target wrote its copy: neither the given folder nor the target's own changed.
+      expect(readFileSync(join(deps, 'left-pad', 'index.js'), 'utf8')).toBe('task');
+      expect(existsSync(join(dir, 'node_modules'))).toBe(false);
+    } finally {
+      added.stop();
+    }
+    const own = tempDir('grader-sbx-test-own-');
+    chmodSync(own, 0o755);
+    mkdirSync(join(own, 'node_modules'));
+    writeFileSync(join(own, 'node_modules', 'own.js'), 'own');
+    const kept = new Sandbox({ target: { ...target, dir: own }, dependencies: deps }).start();
+    try {
+      const { out } = await run(kept.launcher.launch(['ls', 'node_modules'], { kind: 'build', name: 'build', env: {} }));
+      expect(out).toBe('own.js\n');
+    } finally {
+      kept.stop();
+    }
+  });
+
   it('nothing is left once the sandbox stops', async () => {
     sandbox.stop();
     expect(await eventually(() => sandboxLeftovers().length === 0, 5_000), sandboxLeftovers().join(', ')).toBe(true);

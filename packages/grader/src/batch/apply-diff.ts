@@ -39,7 +39,7 @@ export async function applyDiff(patch: string, bases: readonly { readonly name: 
 }
 
 /** Files that decide what `npm install` puts in node_modules. */
-const DEPENDENCY_FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', '.npmrc'];
+export const DEPENDENCY_FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', '.npmrc'];
 
 function sameFile(a: string, b: string): boolean {
   const [x, y] = [lstatOrUndefined(a), lstatOrUndefined(b)];

@@ -1,4 +1,4 @@
-import { lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import type { Lifecycle } from '../cli/lifecycle.ts';
@@ -15,7 +15,7 @@ import type { Weights } from '../scoring/types.ts';
 import { resolveTarget, type TargetSpec } from '../target/target-spec.ts';
 import { exportTask } from '../task/export-task.ts';
 import { GRADER_VERSION } from '../version.ts';
-import { applyDiff, keepsDependencies } from './apply-diff.ts';
+import { applyDiff, DEPENDENCY_FILES, keepsDependencies } from './apply-diff.ts';
 import { resultKey, submissionDigest, type GradingSettings } from './content-key.ts';
 import { summaryLine, TASK_BASE_PREFIX, type ResultStore, type SubmissionResult } from './result-store.ts';
 import type { Submission } from './submission.ts';
@@ -99,7 +99,7 @@ export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecyc
   const started = await infra.start(lifecycle.signal);
   lifecycle.defer(() => started.stop());
   output.info(`${started.kind} infrastructure ready (Kafka ${started.bootTimes.kafkaMs} ms, PostgreSQL ${started.bootTimes.postgresMs} ms)`);
-  const bases = taskBases(lifecycle, todo, output, store.dir);
+  const bases = taskBases(lifecycle, todo, output, store.dir, plan.sandbox);
   const batchStart = Date.now();
   let graded = 0;
   for (const [i, pending] of todo.entries()) {
@@ -137,13 +137,15 @@ type Bases = readonly { readonly name: string; readonly dir: string; readonly mo
 /**
  * The exported tasks (TypeScript and Go, with and without BUG comments) that diffs apply to, exported once on first
  * use, with the service's dependencies installed once (npm install of the task's own
- * package.json, by the grader): a diff that leaves package.json alone gets them linked in, so its
- * sandboxed `npm install` finds them up to date instead of downloading them again.
+ * package.json, by the grader): a diff that leaves package.json alone gets them linked in, and a
+ * sandboxed directory whose dependency files are the task's gets them in its sandbox's copy, so
+ * its `npm install` finds them up to date instead of downloading them again.
  */
-function taskBases(lifecycle: Lifecycle, todo: readonly Pending[], output: Output, near: string): () => Promise<Bases> {
+function taskBases(lifecycle: Lifecycle, todo: readonly Pending[], output: Output, near: string, sandboxed: boolean): () => Promise<Bases> {
   let bases: Promise<Bases> | undefined;
+  const useful = todo.some(({ sub: { source } }) => source.kind === 'diff' || (sandboxed && existsSync(join(source.dir, 'package.json'))));
   return () => {
-    if (!todo.some((p) => p.sub.source.kind === 'diff')) return Promise.resolve([]);
+    if (!useful) return Promise.resolve([]);
     bases ??= (async () => {
       // Beside the results, so that linking the dependencies into a submission's folder can use hard links.
       const root = mkdtempSync(join(near, TASK_BASE_PREFIX));
@@ -154,7 +156,7 @@ function taskBases(lifecycle: Lifecycle, todo: readonly Pending[], output: Outpu
       // it applies to these bases only (bases are tried in order).
       await exportTask({ out: join(root, 'task-go'), hints: true, language: 'go' });
       await exportTask({ out: join(root, 'task-go-no-hints'), hints: false, language: 'go' });
-      const modules = await installDependencies(join(root, 'task', 'service'), output);
+      const modules = await installDependencies(join(root, 'task', 'service'), join(root, 'dependencies'), output);
       return [
         { name: 'grader export-task', dir: join(root, 'task'), ...(modules ? { modules } : {}) },
         { name: 'grader export-task --no-hints', dir: join(root, 'task-no-hints'), ...(modules ? { modules } : {}) },
@@ -166,16 +168,19 @@ function taskBases(lifecycle: Lifecycle, todo: readonly Pending[], output: Outpu
   };
 }
 
-async function installDependencies(service: string, output: Output): Promise<string | undefined> {
+/** Installs the dependencies `service` declares in a folder of their own: the exported task stays as exported (no lockfile npm would add). */
+async function installDependencies(service: string, into: string, output: Output): Promise<string | undefined> {
   const t0 = Date.now();
-  const result = await execa('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: service, reject: false, timeout: 300_000, all: true, env: { CI: '1' } });
+  mkdirSync(into);
+  for (const file of DEPENDENCY_FILES) if (existsSync(join(service, file))) copyFileSync(join(service, file), join(into, file));
+  const result = await execa('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: into, reject: false, timeout: 300_000, all: true, env: { CI: '1' } });
   if (result.exitCode !== 0) {
     const last = String(result.all ?? '').trim().split('\n').slice(-1)[0] ?? '';
     output.warn(`could not install the exported task's dependencies once for all diffs (${last}); each diff's build installs its own`);
     return undefined;
   }
-  output.info(`installed the exported task's dependencies in ${Math.round((Date.now() - t0) / 1000)} s (linked into every diff that leaves package.json alone)`);
-  return join(service, 'node_modules');
+  output.info(`installed the exported task's dependencies in ${Math.round((Date.now() - t0) / 1000)} s (used by every diff and directory whose dependency files are the task's)`);
+  return join(into, 'node_modules');
 }
 
 async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: StartedInfra, bases: Bases, output: Output): Promise<SubmissionResult> {
@@ -198,6 +203,7 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
 
   let dir: string;
   let linked: string | undefined;
+  let dependencies: string | undefined;
   if (sub.source.kind === 'diff') {
     writeFileSync(join(folder, 'submission.diff'), sub.source.patch);
     const applied = await applyDiff(sub.source.patch, bases, join(folder, 'task'));
@@ -218,6 +224,9 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
     }
   } else {
     dir = sub.source.dir;
+    // Into the sandbox's copy, never the user's folder (without a sandbox the build installs them there).
+    const base = bases.find((b) => b.modules);
+    if (plan.sandbox && base?.modules && keepsDependencies(dir, join(base.dir, 'service'))) dependencies = base.modules;
   }
   let target: TargetSpec;
   try {
@@ -249,6 +258,7 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
       infra,
       sandbox: plan.sandbox,
       sandboxLimits: plan.limits,
+      ...(dependencies ? { dependencies } : {}),
       buildTimeoutMs: plan.buildTimeoutMs,
       logger: output,
       signal: budget.signal,

@@ -34,6 +34,8 @@ export interface GradeTargetOptions {
   /** The build's wall-clock budget (default BUILD_TIMEOUT_MS). */
   readonly buildTimeoutMs?: number;
   readonly logger?: InfraLogger;
+  /** Installed dependencies for the sandbox's copy of a target that has none (see SandboxOptions). */
+  readonly dependencies?: string;
   /**
    * Aborted when the submission's wall-clock budget is spent: its processes are killed, checks
    * not yet judged fail with the abort's reason (a string), and no further run starts.
@@ -72,7 +74,7 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
   const sandbox =
     options.sandbox === false
       ? undefined
-      : new Sandbox({ target, ...(options.sandboxLimits ? { limits: options.sandboxLimits } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(goCache ? { goCache } : {}) }).start();
+      : new Sandbox({ target, ...(options.sandboxLimits ? { limits: options.sandboxLimits } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(goCache ? { goCache } : {}), ...(options.dependencies ? { dependencies: options.dependencies } : {}) }).start();
   const stopTarget = (): void => sandbox?.killProcesses();
   signal?.addEventListener('abort', stopTarget, { once: true });
   const abortReason = (): string => (typeof signal?.reason === 'string' ? signal.reason : 'budget exceeded');

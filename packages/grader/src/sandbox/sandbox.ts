@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, dirname, join, parse } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
@@ -94,6 +94,18 @@ function copyTarget(from: string, to: string, diskMiB: number): string | undefin
   }
 }
 
+/** Copies `from` to `to` unless something is there already; on failure the build installs them itself. */
+function addDependencies(from: string, to: string, logger: InfraLogger, name: string): void {
+  if (lstatSync(to, { throwIfNoEntry: false })) return;
+  try {
+    // With their times: npm trusts node_modules/.package-lock.json only if no folder is newer.
+    cpSync(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+  } catch (error) {
+    rmSync(to, { recursive: true, force: true });
+    logger.warn(`the task's installed dependencies could not be added to ${name}'s copy (${(error as Error).message}); its build installs them`);
+  }
+}
+
 function pickUid(): number {
   const taken = new Set(
     readFileSync('/etc/passwd', 'utf8')
@@ -113,6 +125,12 @@ export interface SandboxOptions {
   readonly registry?: SessionRegistry;
   /** Warm Go caches to mount read-only under the sandbox's own writable layer. */
   readonly goCache?: GoBuildCache;
+  /**
+   * Installed dependencies (a node_modules folder) copied into the target's copy when it has no
+   * node_modules of its own: the task's, for a target whose dependency files are the task's, so
+   * its build's `npm install` finds them up to date instead of downloading them.
+   */
+  readonly dependencies?: string;
 }
 
 /**
@@ -138,6 +156,7 @@ export class Sandbox {
       execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${limits.diskMiB}m,mode=0700,uid=${uid},gid=${uid},nosuid,nodev`, 'grader-sandbox', root], { stdio: 'pipe' });
       session.trackMount(root);
       const copyFailure = copyTarget(target.dir, join(root, 'target'), limits.diskMiB);
+      if (!copyFailure && this.options.dependencies) addDependencies(this.options.dependencies, join(root, 'target', 'node_modules'), logger, target.name);
       mkdirSync(join(root, 'home'));
       mkdirSync(join(root, 'tmp'));
       execFileSync('chown', ['-R', '-h', `${uid}:${uid}`, root], { stdio: 'pipe' });
