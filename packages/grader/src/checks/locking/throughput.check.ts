@@ -18,7 +18,8 @@ const SKUS = Array.from({ length: 1500 }, (_, i) => `TP${i + 1}`);
 /** The SKU of the primer messages, whose row the grader holds while a batch is produced. */
 const GATE_SKU = 'TP-GATE';
 /** The SKUs (one per partition) of the restocks that end an idle replica's fetch while 2 more join (engine/drive.ts addReplicas). */
-const NUDGE_SKUS = Array.from({ length: 6 }, (_, p) => `TP-NUDGE-${p}`);
+const nudgeSku = (partition: number): string => `TP-NUDGE-${partition}`;
+const NUDGE_SKUS = Array.from({ length: 6 }, (_, p) => nudgeSku(p));
 /**
  * Messages per second to process `messages` (placed by `partitionOf`), measured from the moment
  * they can all start to the last outcome. kafkajs fetches again only once every batch of its
@@ -104,7 +105,7 @@ export default defineScenario<Observations>({
       await startReplicas(system, 1);
       const [partitions, last] = await measure('partitions', await single());
       o.partitions = partitions;
-      await addReplicas(system, 2, (p) => NUDGE_SKUS[p] ?? 'TP-NUDGE-0');
+      await addReplicas(system, 2, nudgeSku);
       [o.replicas] = await measure('replicas', last);
     } catch (error) {
       // The grader's own failures (a replica it could not launch) are no verdict on the target.
