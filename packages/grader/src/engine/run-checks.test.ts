@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestSpecification, Vitest } from 'vitest/node';
 import { describe, expect, it } from 'vitest';
-import { LONGEST_FIRST, LongestFirst } from './run-checks.ts';
+import { NAMESPACES_AT_ONCE, SERVER_MAX_CONNECTIONS, TARGET_CONNECTION_LIMIT } from '../infra/namespace.ts';
+import { LONGEST_FIRST, LongestFirst, SCENARIOS_AT_ONCE } from './run-checks.ts';
 
 const CHECKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../checks');
 
@@ -25,5 +26,12 @@ describe('scenario order', () => {
       .map((moduleId) => ({ moduleId }) as TestSpecification);
     const sorted = await new LongestFirst({} as Vitest).sort(specs);
     expect(sorted.map((s) => s.moduleId.slice(s.moduleId.lastIndexOf('/') + 1))).toEqual(LONGEST_FIRST.map((n) => `${n}.check.ts`));
+  });
+});
+
+describe('server capacity', () => {
+  it('every scenario running at once may hold its namespace\'s connections, with room left for the grader', () => {
+    expect(SCENARIOS_AT_ONCE).toBeLessThan(NAMESPACES_AT_ONCE);
+    expect(SERVER_MAX_CONNECTIONS).toBeGreaterThanOrEqual(SCENARIOS_AT_ONCE * TARGET_CONNECTION_LIMIT + 100);
   });
 });

@@ -80,7 +80,7 @@ const ISOLATED = 'locking/throughput.check.ts';
  * 20.0-22.6 s six at once. At five the rebalance scenario (18-19 s, it waits on rebalances of
  * kafkajs members) bounds them as much as the two cores do.
  */
-const SCENARIOS_AT_ONCE = 5;
+export const SCENARIOS_AT_ONCE = 5;
 
 /** Scenario files, longest first, so that a long one never starts last. */
 export const LONGEST_FIRST = ['throughput', 'rebalance', 'restart', 'load', 'orders', 'sequential', 'hot-sku', 'duplicates', 'oversell', 'deadlock', 'db-drops'];

@@ -19,6 +19,16 @@ export function namespaceName(label: string, suffix: string = randomBytes(4).toS
 /** Connections one namespace's role may hold at once (all replicas together). */
 export const TARGET_CONNECTION_LIMIT = 100;
 
+/** Namespaces whose targets may run at once: engine/run-checks.ts's scenarios at once, and one to spare. */
+export const NAMESPACES_AT_ONCE = 6;
+
+/**
+ * max_connections of the servers the grader starts: every namespace at its limit at once, and
+ * room for the grader's own connections, so that a target using (or leaking) all it may hold in
+ * one scenario never refuses connections to another scenario's replicas.
+ */
+export const SERVER_MAX_CONNECTIONS = NAMESPACES_AT_ONCE * TARGET_CONNECTION_LIMIT + 100;
+
 /**
  * One isolated slice of the shared infrastructure: its own database, topic and consumer group,
  * and a login role of its own (random password, owner of this database only, no superuser,

@@ -10,7 +10,7 @@ import { choosePort } from '../ports.ts';
 import type { Session } from '../session/session-registry.ts';
 import { forProbe, WaitTimeoutError, type WaitStrategy } from '../wait/wait-strategy.ts';
 import { probePostgres } from '../wait/probes.ts';
-import { restrictMaintenanceDatabases } from '../namespace.ts';
+import { restrictMaintenanceDatabases, SERVER_MAX_CONNECTIONS } from '../namespace.ts';
 
 export interface LocalPostgresOptions {
   readonly session: Session;
@@ -26,7 +26,7 @@ export interface LocalPostgresOptions {
 export const POSTGRES_FLAGS = [
   '-c', 'listen_addresses=127.0.0.1',
   '-c', 'unix_socket_directories=',
-  '-c', 'max_connections=300',
+  '-c', `max_connections=${SERVER_MAX_CONNECTIONS}`,
   '-c', 'fsync=off',
   '-c', 'synchronous_commit=off',
   '-c', 'full_page_writes=off',
