@@ -212,19 +212,23 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
     const base = bases.find((b) => b.name === applied.base);
     if (!lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return notGraded('not_a_target', 'after the diff, service/ is not a directory');
     if (base?.modules && keepsDependencies(dir, join(base.dir, 'service'))) {
-      // Hard links: instant and no extra disk; the sandbox copies them, so the target never writes these inodes.
-      const target = join(dir, 'node_modules');
-      const copy = await execa('cp', ['-al', base.modules, target], { reject: false });
-      if (copy.exitCode !== 0) {
-        rmSync(target, { recursive: true, force: true });
-        await execa('cp', ['-a', base.modules, target], { reject: false });
+      if (plan.sandbox) {
+        dependencies = base.modules;
+      } else {
+        // Unsandboxed, the build runs in this folder. Hard links: instant and no extra disk.
+        const target = join(dir, 'node_modules');
+        const copy = await execa('cp', ['-al', base.modules, target], { reject: false });
+        if (copy.exitCode !== 0) {
+          rmSync(target, { recursive: true, force: true });
+          await execa('cp', ['-a', base.modules, target], { reject: false });
+        }
+        // Whatever got there is the task's (or nothing, and the build installs it).
+        linked = target;
       }
-      // Whatever got there is the task's (or nothing, and the build installs it).
-      linked = target;
     }
   } else {
     dir = sub.source.dir;
-    // Into the sandbox's copy, never the user's folder (without a sandbox the build installs them there).
+    // Into the sandbox's copy only: the user's folder is never written (unsandboxed, the build installs them there).
     const base = bases.find((b) => b.modules);
     if (plan.sandbox && base?.modules && keepsDependencies(dir, join(base.dir, 'service'))) dependencies = base.modules;
   }
