@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplicas } from '../src/engine/drive.ts';
-import { STALL_MS, System } from '../src/engine/system.ts';
+import { SETTLED_QUIET_MS, STALL_MS, System } from '../src/engine/system.ts';
 import { RowGate } from '../src/faults/row-gate.ts';
 import { LocalInfra, type StartedLocalInfra } from '../src/infra/local-infra.ts';
 import { DirectLauncher } from '../src/target/launcher.ts';
@@ -84,6 +84,37 @@ describe('System.drain', () => {
         // session timeout: that time is excused up to its bound, then the stall counts.
         expect(drained.gaveUp).toMatch(/^no new outcome for \d+\.\d s at 6 of 9 \(the group was not consuming for \d+\.\d s of it\)$|^no new outcome for 1\d\.\d s at 6 of 9, while the group was consuming/);
         expect(drained.elapsedMs).toBeLessThan(45_000);
+      } finally {
+        await gate.open();
+      }
+    } finally {
+      await sys.close();
+    }
+  });
+
+  it('ends a quiet period early only once the target is settled, never while its transaction waits', async () => {
+    const sys = await System.create(
+      { endpoints: infra.endpoints, target, seed: 1, runDir, selected: [] },
+      { scenario: 'drain-settled', latencyMs: 5, products: { A: 1000, B: 1000 } },
+    );
+    try {
+      await startReplicas(sys, 1);
+      const done = Array.from({ length: 6 }, (_, i) => adjust(`done-${i}`, 'A', 1));
+      await sys.produce(roundRobin(done, 6));
+      await sys.drain(done.map((m) => m.id), 30_000, 0);
+      // Everything processed and committed: the quiet ends after SETTLED_QUIET_MS, not 3 s.
+      let started = Date.now();
+      expect(await sys.waitQuiet(3_000)).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(SETTLED_QUIET_MS);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      // A message whose transaction waits on the grader's row lock: nothing changes, yet the full period is waited.
+      const gate = await RowGate.close(sys.db, ['B']);
+      try {
+        await sys.produce(roundRobin([adjust('held', 'B', 1)], 1));
+        expect(await gate.waitFor(1, 10_000)).toBe(1);
+        started = Date.now();
+        expect(await sys.waitQuiet(1_500)).toBe(false);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
       } finally {
         await gate.open();
       }

@@ -64,6 +64,15 @@ describe('addReplicas', () => {
     expect((produced[1]?.at ?? 0) - (produced[0]?.at ?? 0)).toBeGreaterThanOrEqual(400);
   });
 
+  it('returns the nudges it sent, with ids never repeated by a later call on the same system', async () => {
+    const { system, produced } = fakeSystem({ states: ['PreparingRebalance'], readyAfterNudges: Infinity, readyAfterMs: 300, processed: () => true });
+    const first = await addReplicas(system, 2, (p) => `NUDGE-${p}`);
+    const second = await addReplicas(system, 1, (p) => `NUDGE-${p}`);
+    expect(first.map((m) => m.id)).toEqual(produced[0]?.records.map((r) => r.id));
+    expect(second.map((m) => m.id)).toEqual(produced[1]?.records.map((r) => r.id));
+    expect(new Set([...first, ...second].map((m) => m.id)).size).toBe(12);
+  });
+
   it('produces nothing when the group never prepares a rebalance', async () => {
     const { system, produced } = fakeSystem({ states: ['CompletingRebalance'], readyAfterNudges: 0, processed: () => true });
     await addReplicas(system, 1, (p) => `NUDGE-${p}`);

@@ -1,19 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TargetDeadline } from '../target/cpu-wait.ts';
 import { describeGroup } from '../target/replica-set.ts';
-import { restock, serialise } from '../workloads/messages.ts';
+import { restock, serialise, type ContractMessage } from '../workloads/messages.ts';
 import { CheckFailure } from './check-failure.ts';
 import type { System } from './system.ts';
 
 /** How long replicas may take to join the group and hold partitions. */
 export const READY_TIMEOUT_MS = 30_000;
 
-/** Starts `count` replicas and waits until the contract calls them ready. */
+/** Starts `count` replicas, waits until the contract calls them ready, then (beside the exclusive scenario) for its turn. */
 export async function startReplicas(system: System, count: number): Promise<void> {
   system.replicas.start(count);
   system.mark(`started ${count} replica(s)`);
   await system.replicas.waitReady(READY_TIMEOUT_MS, count);
   system.mark(`${count} replica(s) ready`);
+  await system.waitForTurn();
 }
 
 /**
@@ -31,17 +32,19 @@ const MAX_NUDGES = 12;
  * every partition every NUDGE_EVERY_MS ends such fetches. A client that heartbeats on its own
  * (franz-go, the Java client) only processes the nudges. Partition p's nudges restock
  * `nudgeSku(p)`, so no two of them (nor their redeliveries to a partition's next owner) wait on
- * each other's row. Returns once every nudge has an outcome, so none is left to mix with what
- * is measured next.
+ * each other's row. Returns the nudges once every one has an outcome, so none is left to mix
+ * with what is measured next.
  */
-export async function addReplicas(system: System, count: number, nudgeSku: (partition: number) => string): Promise<void> {
+export async function addReplicas(system: System, count: number, nudgeSku: (partition: number) => string): Promise<ContractMessage[]> {
+  const call = (calls.get(system) ?? 0) + 1;
+  calls.set(system, call);
   const members = system.replicas.running.length + count;
   system.replicas.start(count);
   system.mark(`started ${count} more replica(s)`);
   let ready = false;
   let nudges = 0;
   let produceError: Error | undefined;
-  const nudgeIds: string[] = [];
+  const sent: ContractMessage[] = [];
   const nudging = (async () => {
     let lastAt = 0;
     while (!ready && nudges < MAX_NUDGES) {
@@ -49,9 +52,10 @@ export async function addReplicas(system: System, count: number, nudgeSku: (part
       if (!ready && view?.state === 'PreparingRebalance' && Date.now() - lastAt >= NUDGE_EVERY_MS) {
         lastAt = Date.now();
         nudges++;
-        const messages = Array.from({ length: system.ns.partitions }, (_, partition) => restock(`nudge-${nudges}-${partition}`, nudgeSku(partition), 1));
+        // Ids unique across calls on one system: a repeated id would be a duplicate to the target.
+        const messages = Array.from({ length: system.ns.partitions }, (_, partition) => restock(`nudge-${call}-${nudges}-${partition}`, nudgeSku(partition), 1));
         await system.produce(messages.map((m, partition) => ({ id: m.id, key: null, value: serialise(m), partition })));
-        nudgeIds.push(...messages.map((m) => m.id));
+        sent.push(...messages);
       }
       await sleep(100);
     }
@@ -66,14 +70,18 @@ export async function addReplicas(system: System, count: number, nudgeSku: (part
   }
   if (produceError) throw produceError;
   system.mark(`${members} replica(s) ready${nudges > 0 ? ` (${nudges} nudge(s))` : ''}`);
-  if (nudgeIds.length === 0) return;
+  if (sent.length === 0) return sent;
   try {
-    await waitForCount(system, nudgeIds, nudgeIds.length, READY_TIMEOUT_MS);
+    await waitForCount(system, sent.map((m) => m.id), sent.length, READY_TIMEOUT_MS);
   } catch (error) {
     if (!(error instanceof CheckFailure)) throw error;
-    throw new CheckFailure(`the ${nudgeIds.length} restocks sent while ${count} replica(s) joined were not all processed: ${error.message}`);
+    throw new CheckFailure(`the ${sent.length} restocks sent while ${count} replica(s) joined were not all processed: ${error.message}`);
   }
+  return sent;
 }
+
+/** addReplicas calls so far per system, for nudge ids. */
+const calls = new WeakMap<System, number>();
 
 /**
  * Waits until at least `fraction` of `ids` have an outcome (used to place faults mid-stream).

@@ -1,6 +1,7 @@
 import type { InfraEndpoints } from '../infra/infra.ts';
 import type { SandboxSpec } from '../sandbox/sandbox-command.ts';
 import type { TargetSpec } from '../target/target-spec.ts';
+import type { ExclusiveSpec } from './exclusive-turn.ts';
 
 /** Everything a check file needs from the grading run; handed to vitest workers with `provide`. */
 export interface GradingContext {
@@ -14,6 +15,8 @@ export interface GradingContext {
   readonly selected: readonly string[];
   /** Where replicas run; absent with --no-sandbox (the grader's own user, uncontained). */
   readonly sandbox?: SandboxSpec;
+  /** Set when the scenario that measures alone (throughput) is selected: how the others wait for it. */
+  readonly exclusive?: ExclusiveSpec;
 }
 
 declare module 'vitest' {

@@ -1,9 +1,11 @@
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BaseSequencer, createVitest, type Reporter, type TestModule, type TestSpecification } from 'vitest/node';
 import { CATALOG_BY_ID } from '../checks/catalog.ts';
 import type { CheckResult } from '../scoring/types.ts';
 import { InfraFailure } from './check-failure.ts';
+import type { ExclusiveSpec } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 
 const CHECKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../checks');
@@ -66,21 +68,23 @@ export async function runChecks(ctx: GradingContext, run: number, listener?: Che
 }
 
 /**
- * The throughput scenario runs alone: its six-partition rounds need CPU that its one-partition
- * baselines do not, so scenarios beside it (they share the target's CPU limit) pull a correct
- * target's ratios towards the threshold (the reference fix measured x2.1-3.3 beside four others,
- * x4.3-5.4 alone).
- */
-const ISOLATED = 'locking/throughput.check.ts';
-
-/**
- * Scenarios graded at once after it, in a fixed order (not vitest's cache of earlier durations,
- * which differs between machines). Batches of three reference directories on 2026-12-04 (one
- * machine, one hour): the ten took 23.1-24.3 s four at once, 20.8-23.2 s five at once and
- * 20.0-22.6 s six at once. At five the rebalance scenario (18-19 s, it waits on rebalances of
- * kafkajs members) bounds them as much as the two cores do.
+ * Scenarios graded at once, in a fixed order (not vitest's cache of earlier durations, which
+ * differs between machines). Batches of three reference directories on 2026-12-04 (one
+ * machine, one hour): the ten after throughput took 23.1-24.3 s four at once, 20.8-23.2 s five
+ * at once and 20.0-22.6 s six at once. At five the rebalance scenario (17-19 s, it waits on
+ * rebalances of kafkajs members) bounds them as much as the two cores do.
  */
 export const SCENARIOS_AT_ONCE = 5;
+
+/**
+ * The scenario that measures alone: its six-partition rounds need CPU that its one-partition
+ * baselines do not, so scenarios beside it (they share the target's CPU limit) pull a correct
+ * target's ratios towards the threshold (the reference fix measured x2.1-3.3 beside four
+ * others, x4.3-5.4 alone). The others started with it wait (engine/exclusive-turn.ts).
+ */
+export const EXCLUSIVE_SCENARIO = 'throughput';
+/** The longest a scenario waits for the exclusive one: its budget and room for a loaded machine. */
+const EXCLUSIVE_WAIT_MS = 300_000;
 
 /** Scenario files, longest first, so that a long one never starts last. */
 export const LONGEST_FIRST = ['throughput', 'rebalance', 'restart', 'load', 'orders', 'sequential', 'hot-sku', 'duplicates', 'oversell', 'deadlock', 'db-drops'];
@@ -95,11 +99,22 @@ export class LongestFirst extends BaseSequencer {
   }
 }
 
-/**
- * One vitest (and its Vite server) for both phases, instead of a second one started after the first:
- * first the isolated file alone, then the others SCENARIOS_AT_ONCE at a time.
- */
-async function runVitest(ctx: GradingContext, collector: ResultCollector, signal?: AbortSignal): Promise<void> {
+/** How the other scenarios wait for the exclusive one in this run; undefined when it is not selected. */
+export function exclusiveSpec(selected: readonly string[], dir: string): ExclusiveSpec | undefined {
+  const scenarios = new Set(selected.map((id) => CATALOG_BY_ID.get(id)?.scenario));
+  if (!scenarios.has(EXCLUSIVE_SCENARIO)) return undefined;
+  const others = [...scenarios].filter((s) => s !== undefined && s !== EXCLUSIVE_SCENARIO).length;
+  return { scenario: EXCLUSIVE_SCENARIO, dir, neighbours: Math.min(SCENARIOS_AT_ONCE - 1, others), waitMs: EXCLUSIVE_WAIT_MS };
+}
+
+/** One vitest run of every scenario file, SCENARIOS_AT_ONCE at a time, the exclusive one first and alone while it measures. */
+async function runVitest(grading: GradingContext, collector: ResultCollector, signal?: AbortSignal): Promise<void> {
+  // Beside the run's logs (never a leftover in /tmp if the grader is killed); removed after the run.
+  const turnDir = join(grading.runDir, '.turn');
+  rmSync(turnDir, { recursive: true, force: true });
+  mkdirSync(turnDir, { recursive: true });
+  const spec = exclusiveSpec(grading.selected, turnDir);
+  const ctx: GradingContext = { ...grading, ...(spec ? { exclusive: spec } : {}) };
   const vitest = await createVitest(
     'test',
     {
@@ -125,17 +140,12 @@ async function runVitest(ctx: GradingContext, collector: ResultCollector, signal
   const cancel = (): void => void vitest.cancelCurrentRun('budget-exceeded' as 'keyboard-input');
   signal?.addEventListener('abort', cancel, { once: true });
   try {
-    // Each phase is run in LongestFirst's order (the pool sorts every run with the sequencer).
-    const files = await vitest.globTestSpecifications();
-    const isolated = files.filter((f) => f.moduleId.endsWith(`/${ISOLATED}`));
-    const others = files.filter((f) => !isolated.includes(f));
-    for (const phase of [isolated, others]) {
-      if (signal?.aborted) break;
-      if (phase.length > 0) await vitest.runTestSpecifications(phase, true);
-    }
+    // In LongestFirst's order (the pool sorts every run with the sequencer), so the exclusive scenario starts first.
+    if (!signal?.aborted) await vitest.runTestSpecifications(await vitest.globTestSpecifications(), true);
   } finally {
     signal?.removeEventListener('abort', cancel);
     await vitest.close();
+    rmSync(turnDir, { recursive: true, force: true });
     // vitest sets a failing exit code when a check fails; the grader decides its own.
     process.exitCode = undefined;
   }

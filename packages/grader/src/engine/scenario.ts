@@ -4,6 +4,7 @@ import { LaunchFailure } from '../target/launcher.ts';
 import { STARVATION_CAP_MS } from '../target/cpu-wait.ts';
 import { TargetFailure } from '../target/replica-set.ts';
 import { CheckFailure, InfraFailure, withCrashes } from './check-failure.ts';
+import { ExclusiveTurn } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 import type { System } from './system.ts';
 
@@ -40,10 +41,14 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
     let crashes: string[] = [];
     const systems: System[] = [];
 
-    // Room for a few waits stretched by a loaded machine (readiness and drains, twice in restarts).
-    const hookTimeoutMs = definition.budgetMs + 60_000 + 3 * STARVATION_CAP_MS;
+    const turn = ExclusiveTurn.of(ctx);
+    const exclusive = turn?.isExclusive(definition.id) ?? false;
+    // Room for a few waits stretched by a loaded machine (readiness and drains, twice in restarts),
+    // and for the wait of a scenario that starts beside the exclusive one.
+    const hookTimeoutMs = definition.budgetMs + 60_000 + 3 * STARVATION_CAP_MS + (turn && !exclusive ? (ctx.exclusive?.waitMs ?? 0) : 0);
     beforeAll(async () => {
       if (selected.length === 0) return;
+      if (turn && !exclusive) turn.started(definition.id);
       try {
         observations = await definition.run(ctx, (system) => {
           systems.push(system);
@@ -61,6 +66,8 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
           }
         });
         await Promise.allSettled(systems.map((s) => s.close()));
+        if (exclusive) turn?.finish();
+        else turn?.finished(definition.id);
       }
     }, hookTimeoutMs);
 

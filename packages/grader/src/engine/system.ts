@@ -15,9 +15,16 @@ import { applyGraderSchema, seedProducts } from '../workloads/seed.ts';
 import { fallbackMessageId, type ProducedRecord } from '../workloads/messages.ts';
 import type { GradingContext } from './grading-context.ts';
 import { InfraFailure } from './check-failure.ts';
+import { ExclusiveTurn } from './exclusive-turn.ts';
 
 /** No new outcome for this long while messages are pending = the target has stalled. */
 export const STALL_MS = 10_000;
+
+/**
+ * The least quiet (nothing changed) after which a wait for quiet may end on evidence that the
+ * target is settled instead of waiting its full period (System.waitQuiet).
+ */
+export const SETTLED_QUIET_MS = 300;
 
 /** The session timeout every target must use (docs/CONTRACT.md); the broker's minimum. */
 export const SESSION_TIMEOUT_MS = 6_000;
@@ -74,6 +81,7 @@ export class System {
     readonly logDir: string,
     readonly seedStock: ReadonlyMap<string, number>,
     readonly sessionTimeoutMs: number,
+    readonly scenario: string,
   ) {
     this.replicas = new ReplicaSet(
       ctx.target,
@@ -93,6 +101,22 @@ export class System {
   }
 
   private readonly createdAt = Date.now();
+  private turn?: Promise<void>;
+
+  /**
+   * Beside the exclusive scenario, waits (once) until it is done: called with the first replicas
+   * ready and before the first message, so that only idle replicas run beside its measurements.
+   */
+  waitForTurn(): Promise<void> {
+    this.turn ??= (async () => {
+      const turn = ExclusiveTurn.of(this.ctx);
+      if (!turn || turn.isExclusive(this.scenario)) return;
+      const from = Date.now();
+      await turn.waitForTurn(this.scenario);
+      this.mark(`waited ${Date.now() - from} ms for the ${this.ctx.exclusive?.scenario} scenario`);
+    })();
+    return this.turn;
+  }
 
   /** Appends a timed line to `<logDir>/timeline.log` (what happened when, for slow or odd runs). */
   mark(event: string): void {
@@ -126,7 +150,7 @@ export class System {
         const upstream = new URL(ns.adminUrl);
         proxy = await new LatencyProxy({ upstreamHost: upstream.hostname, upstreamPort: Number(upstream.port), latencyMs: options.latencyMs }).start();
       }
-      const system = new System(ctx, ns, db, admin, producer, proxy, session, logDir, new Map(Object.entries(options.products)), options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS);
+      const system = new System(ctx, ns, db, admin, producer, proxy, session, logDir, new Map(Object.entries(options.products)), options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS, options.scenario);
       system.mark(`namespace ${ns.name} ready (${Date.now() - t0} ms)`);
       return system;
     } catch (error) {
@@ -141,6 +165,7 @@ export class System {
    * where each landed. Records without an id get the contract's `<topic>/<partition>/<offset>`.
    */
   async produce(records: readonly (Omit<ProducedRecord, 'id'> & { id: string | null; partition: number })[]): Promise<Placement[]> {
+    await this.waitForTurn();
     const byPartition = new Map<number, typeof records[number][]>();
     for (const record of records) {
       const list = byPartition.get(record.partition);
@@ -230,8 +255,8 @@ export class System {
     const complete = done >= ids.length;
     if (!complete) gaveUp ??= `${done} of ${ids.length} had outcomes when the drain's ${bound.describe()} ran out, ${moved ? `the last new outcome ${((Date.now() - lastProgress) / 1000).toFixed(1)} s before` : 'none of them new in the drain'}`;
     this.mark(complete ? `drain: ${done} of ${ids.length} have outcomes` : `drain gave up: ${gaveUp}`);
-    if (complete) await this.waitQuiet(quietMs, deadline);
-    this.mark('drain: quiet');
+    const settled = complete && (await this.waitQuiet(quietMs, deadline));
+    this.mark(settled ? 'drain: quiet (target settled: committed to the end, no statement or transaction running)' : 'drain: quiet');
     const missing = complete ? [] : await this.missingOutcomes(ids);
     return { complete, missing, elapsedMs: Date.now() - started, ...(gaveUp === undefined ? {} : { gaveUp }) };
   }
@@ -247,10 +272,15 @@ export class System {
     }
   }
 
-  /** Waits until the outcome table and stock stop changing for `quietMs`. */
-  async waitQuiet(quietMs: number, deadline = Date.now() + 30_000): Promise<void> {
+  /**
+   * Waits until the outcome table and stock stop changing for `quietMs`, or, sooner, until they
+   * have not changed for SETTLED_QUIET_MS and the target is seen settled twice in a row
+   * (targetSettled). Returns true when it ended on that evidence.
+   */
+  async waitQuiet(quietMs: number, deadline = Date.now() + 30_000): Promise<boolean> {
     let last = '';
     let since = Date.now();
+    let settled = 0;
     while (Date.now() < deadline) {
       const { rows } = await this.db.query<{ f: string }>(
         `SELECT (SELECT count(*) FROM message_outcomes)::text || '/' || (SELECT coalesce(sum(stock), 0) FROM products)::text AS f`,
@@ -259,9 +289,33 @@ export class System {
       if (fingerprint !== last) {
         last = fingerprint;
         since = Date.now();
-      } else if (Date.now() - since >= quietMs) return;
+        settled = 0;
+      } else if (Date.now() - since >= quietMs) return false;
+      else if (quietMs > SETTLED_QUIET_MS && Date.now() - since >= SETTLED_QUIET_MS) {
+        settled = (await this.targetSettled()) ? settled + 1 : 0;
+        if (settled >= 2) return true;
+      }
       await sleep(100);
     }
+    return false;
+  }
+
+  /**
+   * Nothing more can come from the target: the group has committed every partition to its end
+   * (nothing will be redelivered), no connection of its role is running a statement or holds a
+   * transaction, and the latency proxy holds none of its bytes back.
+   */
+  private async targetSettled(): Promise<boolean> {
+    if ((this.proxy?.inFlight ?? 0) > 0) return false;
+    const { rows } = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity
+        WHERE datname = $1 AND usename = $2 AND backend_type = 'client backend'
+          AND (state IS DISTINCT FROM 'idle' OR xact_start IS NOT NULL)`,
+      [this.ns.database, this.ns.role],
+    );
+    if (Number(rows[0]?.n ?? 1) > 0) return false;
+    const [committed, end] = await Promise.all([this.committedOffsets(), this.endOffsets()]);
+    return [...end].every(([partition, high]) => high === 0 || (committed.get(partition) ?? -1) >= high);
   }
 
   async missingOutcomes(ids: readonly string[]): Promise<string[]> {

@@ -16,6 +16,7 @@ export class LatencyProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private connections = 0;
+  private delayed = 0;
   port = 0;
 
   constructor(private readonly options: LatencyProxyOptions) {}
@@ -31,6 +32,11 @@ export class LatencyProxy {
     });
     this.port = (server.address() as AddressInfo).port;
     return this;
+  }
+
+  /** Chunks from the target held back for their latency, not yet written to the server. */
+  get inFlight(): number {
+    return this.delayed;
   }
 
   /** Connections accepted so far. */
@@ -58,7 +64,9 @@ export class LatencyProxy {
       // Constant latency with a monotonic delivery time keeps the byte stream in order.
       const deliverAt = Math.max(Date.now() + this.options.latencyMs, lastDelivery);
       lastDelivery = deliverAt;
+      this.delayed += 1;
       setTimeout(() => {
+        this.delayed -= 1;
         if (!upstream.destroyed) upstream.write(chunk);
       }, deliverAt - Date.now());
     });

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailure, InfraFailure } from '../../engine/check-failure.ts';
 import { addReplicas, startReplicas } from '../../engine/drive.ts';
+import { ExclusiveTurn } from '../../engine/exclusive-turn.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { RowGate } from '../../faults/row-gate.ts';
@@ -71,6 +72,8 @@ const batch = (from: number, count: number): ContractMessage[] =>
 const BASELINE = 100;
 /** Messages of one round on six partitions. */
 const ROUND = 240;
+/** At most this long the first baseline waits for the scenarios started beside this one to wait in turn (they load in the meantime). */
+const NEIGHBOURS_WAITING_MS = 20_000;
 
 export default defineScenario<Observations>({
   id: 'throughput',
@@ -103,6 +106,8 @@ export default defineScenario<Observations>({
     };
     try {
       await startReplicas(system, 1);
+      const turn = ExclusiveTurn.of(ctx);
+      if (turn) system.mark(`${await turn.neighboursWaiting(NEIGHBOURS_WAITING_MS)} of ${turn.neighbours} other scenario(s) waiting`);
       const [partitions, last] = await measure('partitions', await single());
       o.partitions = partitions;
       await addReplicas(system, 2, nudgeSku);

@@ -1,17 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensure } from '../../engine/check-failure.ts';
-import { startReplicas, waitForProgress } from '../../engine/drive.ts';
+import { addReplicas, startReplicas, waitForProgress } from '../../engine/drive.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { describeRace } from '../../target/race-report.ts';
 import { describeGroup } from '../../target/replica-set.ts';
 import type { StopResult } from '../../target/replica.ts';
-import { restock } from '../../workloads/messages.ts';
+import { restock, type ContractMessage } from '../../workloads/messages.ts';
 import { expectedStock, outcomeCounts, roundRobin } from '../../workloads/plan.ts';
 import { SeededRandom } from '../../workloads/random.ts';
 import { expectOneOutcomeEach, expectStock } from '../verdicts.ts';
 
 const SKUS = Array.from({ length: 6 }, (_, i) => `RB${i + 1}`);
+/** The SKUs of the restocks that end idle members' long polls while replicas join (engine/drive.ts addReplicas); judged like every other restock. */
+const nudgeSku = (partition: number): string => `RB-NUDGE-${partition}`;
 /**
  * A long session for this scenario: a member that sent LeaveGroup is dropped at once, one that
  * did not stays a member for at least (session - drain - heartbeat interval) >= 10 s after exit.
@@ -33,10 +35,10 @@ export default defineScenario<Observations>({
   id: 'rebalance',
   budgetMs: 60_000,
   async run(ctx, track) {
-    const system = track(await System.create(ctx, { scenario: 'rebalance', latencyMs: 8, products: Object.fromEntries(SKUS.map((s) => [s, 0])), sessionTimeoutMs: SESSION_MS }));
+    const system = track(await System.create(ctx, { scenario: 'rebalance', latencyMs: 8, products: Object.fromEntries([...SKUS, ...Array.from({ length: 6 }, (_, p) => nudgeSku(p))].map((s) => [s, 0])), sessionTimeoutMs: SESSION_MS }));
     const rnd = new SeededRandom(ctx.seed, 'rebalance');
     const messages = Array.from({ length: 900 }, (_, i) => restock(`rbl-${i}`, rnd.pick(SKUS), rnd.int(1, 3)));
-    const ids = messages.map((m) => m.id);
+    const nudges: ContractMessage[] = [];
     // Three waves, each produced just before an event, so every event meets work in flight.
     const waves = [messages.slice(0, 300), messages.slice(300, 600), messages.slice(600)];
     const waveIds = waves.map((w) => w.map((m) => m.id));
@@ -48,8 +50,7 @@ export default defineScenario<Observations>({
       await system.produce(roundRobin(waves[0] ?? [], 6));
       await waitForProgress(system, waveIds[0] ?? [], 0.2, 20_000);
       // Two replicas join while the first is busy.
-      system.replicas.start(2);
-      await system.replicas.waitReady(30_000, 3);
+      nudges.push(...(await addReplicas(system, 2, nudgeSku)));
       await system.produce(roundRobin(waves[1] ?? [], 6));
       await waitForProgress(system, waveIds[1] ?? [], 0.3, 20_000);
       // The longest-running replica leaves with SIGTERM while it has messages in flight.
@@ -69,16 +70,18 @@ export default defineScenario<Observations>({
       }
       // A fourth replica joins during the last wave.
       await system.produce(roundRobin(waves[2] ?? [], 6));
-      system.replicas.start(1);
+      nudges.push(...(await addReplicas(system, 1, nudgeSku)));
     } catch (error) {
       stalled = (error as Error).message;
     }
+    const all = [...messages, ...nudges];
+    const ids = all.map((m) => m.id);
     await system.drain(ids, 30_000);
     const rows = await system.outcomes();
     const applied = new Set(rows.filter((r) => r.outcome === 'applied').map((r) => r.message_id));
     return {
       stock: await system.stock(),
-      expected: expectedStock(system.seedStock, messages.filter((m) => applied.has(m.id))),
+      expected: expectedStock(system.seedStock, all.filter((m) => applied.has(m.id))),
       counts: outcomeCounts(rows),
       ids,
       ...(stop ? { stop } : {}),
