@@ -32,10 +32,11 @@ const MAX_NUDGES = 12;
  * every partition every NUDGE_EVERY_MS ends such fetches. A client that heartbeats on its own
  * (franz-go, the Java client) only processes the nudges. Partition p's nudges restock
  * `nudgeSku(p)`, so no two of them (nor their redeliveries to a partition's next owner) wait on
- * each other's row. Returns the nudges once every one has an outcome, so none is left to mix
- * with what is measured next.
+ * each other's row. Returns the nudges (also appended to `sent` as they go, so a caller keeps
+ * them when it throws) once every one has an outcome, so none is left to mix with what is
+ * measured next.
  */
-export async function addReplicas(system: System, count: number, nudgeSku: (partition: number) => string): Promise<ContractMessage[]> {
+export async function addReplicas(system: System, count: number, nudgeSku: (partition: number) => string, sent: ContractMessage[] = []): Promise<ContractMessage[]> {
   const call = (calls.get(system) ?? 0) + 1;
   calls.set(system, call);
   const members = system.replicas.running.length + count;
@@ -44,7 +45,7 @@ export async function addReplicas(system: System, count: number, nudgeSku: (part
   let ready = false;
   let nudges = 0;
   let produceError: Error | undefined;
-  const sent: ContractMessage[] = [];
+  const from = sent.length;
   const nudging = (async () => {
     let lastAt = 0;
     while (!ready && nudges < MAX_NUDGES) {
@@ -70,14 +71,15 @@ export async function addReplicas(system: System, count: number, nudgeSku: (part
   }
   if (produceError) throw produceError;
   system.mark(`${members} replica(s) ready${nudges > 0 ? ` (${nudges} nudge(s))` : ''}`);
-  if (sent.length === 0) return sent;
+  const mine = sent.slice(from);
+  if (mine.length === 0) return mine;
   try {
-    await waitForCount(system, sent.map((m) => m.id), sent.length, READY_TIMEOUT_MS);
+    await waitForCount(system, mine.map((m) => m.id), mine.length, READY_TIMEOUT_MS);
   } catch (error) {
     if (!(error instanceof CheckFailure)) throw error;
-    throw new CheckFailure(`the ${sent.length} restocks sent while ${count} replica(s) joined were not all processed: ${error.message}`);
+    throw new CheckFailure(`the ${mine.length} restocks sent while ${count} replica(s) joined were not all processed: ${error.message}`);
   }
-  return sent;
+  return mine;
 }
 
 /** addReplicas calls so far per system, for nudge ids. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GradingContext } from './grading-context.ts';
-import { ExclusiveTurn } from './exclusive-turn.ts';
+import { ExclusiveTurn, TurnCancelled } from './exclusive-turn.ts';
 import { exclusiveSpec, SCENARIOS_AT_ONCE } from './run-checks.ts';
 
 const dirs: string[] = [];
@@ -29,14 +29,14 @@ describe('ExclusiveTurn', () => {
 
   it('lets the exclusive scenario measure only once every neighbour started and waits or ended', async () => {
     const t = turn(3);
-    t.started('a');
-    t.started('b');
+    await t.started('a');
+    await t.started('b');
     const waiting = t.neighboursWaiting(5_000);
     const parkedA = t.waitForTurn('a');
     expect(await settledWithin(waiting, 150)).toBe(false);
     t.finished('b'); // ended before its wait (a target that never became ready)
     expect(await settledWithin(waiting, 150)).toBe(false); // only two of three began
-    t.started('c');
+    await t.started('c');
     const parkedC = t.waitForTurn('c');
     expect(await waiting).toBe(2);
     expect(await settledWithin(parkedA, 100)).toBe(false);
@@ -50,9 +50,28 @@ describe('ExclusiveTurn', () => {
     await t.waitForTurn('a');
     expect(Date.now() - from).toBeGreaterThanOrEqual(200);
     const waited = Date.now();
-    t.started('b'); // never waits nor ends
+    await t.started('b'); // never waits nor ends
     expect(await t.neighboursWaiting(100)).toBe(1);
     expect(Date.now() - waited).toBeGreaterThanOrEqual(100);
+  });
+
+  it('holds a scenario that begins while the exclusive one measures before it sets anything up', async () => {
+    const t = turn(1);
+    await t.started('a');
+    t.finished('a'); // its target never became ready; its worker takes the next file
+    expect(await t.neighboursWaiting(1_000)).toBe(0);
+    const late = t.started('b');
+    expect(await settledWithin(late, 150)).toBe(false);
+    t.finish();
+    expect(await settledWithin(late, 500)).toBe(true);
+  });
+
+  it('ends every wait with TurnCancelled when the run is cancelled', async () => {
+    const t = turn(1);
+    await t.started('a');
+    const parked = t.waitForTurn('a').catch((error: unknown) => error);
+    ExclusiveTurn.cancel(dirs[0] ?? '');
+    expect(await parked).toBeInstanceOf(TurnCancelled);
   });
 });
 

@@ -16,17 +16,27 @@ export interface ExclusiveSpec {
 }
 
 const DONE = 'done';
+const MEASURING = 'measuring';
+const CANCELLED = 'cancelled';
 const STARTED = 'started-';
 const PARKED = 'parked-';
 const FINISHED = 'finished-';
 const POLL_MS = 20;
 
+/** Thrown to a scenario waiting for its turn when the run was cancelled (the submission's budget). */
+export class TurnCancelled extends Error {
+  constructor() {
+    super('the run was cancelled while this scenario waited for the exclusive one');
+  }
+}
+
 /**
  * One vitest run for every scenario, with the exclusive one (throughput) alone while it
  * measures. The scenarios started beside it load, set up their namespace and start their
  * replicas meanwhile, then wait, idle, before their first message; it measures once each of
- * them waits (or has ended), and they go on when it is done. Their setup thus takes the CPU
- * its own setup leaves idle, instead of following it.
+ * them waits (or has ended), and they go on when it is done. A scenario that starts once it
+ * measures (after a neighbour ended early) waits before it sets anything up. Their setup thus
+ * takes the CPU its own setup leaves idle, instead of following it.
  */
 export class ExclusiveTurn {
   private constructor(private readonly spec: ExclusiveSpec) {}
@@ -34,6 +44,11 @@ export class ExclusiveTurn {
   /** The turn of this run, or undefined when its exclusive scenario is not selected. */
   static of(ctx: GradingContext): ExclusiveTurn | undefined {
     return ctx.exclusive ? new ExclusiveTurn(ctx.exclusive) : undefined;
+  }
+
+  /** Tells every scenario waiting in `dir` that the run is cancelled. */
+  static cancel(dir: string): void {
+    writeFileSync(join(dir, CANCELLED), '');
   }
 
   isExclusive(scenario: string): boolean {
@@ -44,9 +59,13 @@ export class ExclusiveTurn {
     return this.spec.neighbours;
   }
 
-  /** A neighbour began (its markers are what the exclusive scenario counts). */
-  started(scenario: string): void {
+  /**
+   * A neighbour begins (its markers are what the exclusive scenario counts). One that begins
+   * while the exclusive scenario measures waits here for it, before it sets anything up.
+   */
+  async started(scenario: string): Promise<void> {
     this.touch(`${STARTED}${scenario}`);
+    if (this.has(MEASURING)) await this.waitForDone();
   }
 
   /** A neighbour ended, whether or not it reached its wait (a target that never became ready). */
@@ -57,12 +76,13 @@ export class ExclusiveTurn {
   /** A neighbour, set up and idle: says so, then waits until the exclusive scenario is done (or waitMs). */
   async waitForTurn(scenario: string): Promise<void> {
     this.touch(`${PARKED}${scenario}`);
-    await until(() => existsSync(join(this.spec.dir, DONE)), this.spec.waitMs);
+    await this.waitForDone();
   }
 
   /**
    * The exclusive scenario, before it measures: waits until `neighbours` scenarios began and
-   * each of them waits or has ended (or timeoutMs); returns how many wait.
+   * each of them waits or has ended (or timeoutMs); returns how many wait. From then on, a
+   * scenario that begins waits before its setup.
    */
   async neighboursWaiting(timeoutMs: number): Promise<number> {
     const marked = (prefix: string): Set<string> => new Set(readdirSync(this.spec.dir).filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)));
@@ -72,12 +92,22 @@ export class ExclusiveTurn {
       return started.size >= this.spec.neighbours && [...started].every((s) => idle.has(s));
     };
     await until(settled, timeoutMs);
+    this.touch(MEASURING);
     return marked(PARKED).size;
   }
 
   /** The exclusive scenario is done (whatever its outcome): the neighbours go on. */
   finish(): void {
     this.touch(DONE);
+  }
+
+  private async waitForDone(): Promise<void> {
+    await until(() => this.has(DONE) || this.has(CANCELLED), this.spec.waitMs);
+    if (this.has(CANCELLED)) throw new TurnCancelled();
+  }
+
+  private has(name: string): boolean {
+    return existsSync(join(this.spec.dir, name));
   }
 
   private touch(name: string): void {

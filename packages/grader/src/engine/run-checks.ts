@@ -5,7 +5,7 @@ import { BaseSequencer, createVitest, type Reporter, type TestModule, type TestS
 import { CATALOG_BY_ID } from '../checks/catalog.ts';
 import type { CheckResult } from '../scoring/types.ts';
 import { InfraFailure } from './check-failure.ts';
-import type { ExclusiveSpec } from './exclusive-turn.ts';
+import { ExclusiveTurn, type ExclusiveSpec } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 
 const CHECKS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../checks');
@@ -83,8 +83,8 @@ export const SCENARIOS_AT_ONCE = 5;
  * others, x4.3-5.4 alone). The others started with it wait (engine/exclusive-turn.ts).
  */
 export const EXCLUSIVE_SCENARIO = 'throughput';
-/** The longest a scenario waits for the exclusive one: its budget and room for a loaded machine. */
-const EXCLUSIVE_WAIT_MS = 300_000;
+/** The longest a scenario waits for the exclusive one: more than its hook timeout (scenarioHookTimeoutMs of its budget), so it never goes on while that one measures. */
+export const EXCLUSIVE_WAIT_MS = 480_000;
 
 /** Scenario files, longest first, so that a long one never starts last. */
 export const LONGEST_FIRST = ['throughput', 'rebalance', 'restart', 'load', 'orders', 'sequential', 'hot-sku', 'duplicates', 'oversell', 'deadlock', 'db-drops'];
@@ -137,7 +137,11 @@ async function runVitest(grading: GradingContext, collector: ResultCollector, si
     { server: { watch: null } },
   );
   // An abort (the submission's budget) skips what has not started; what runs ends on its own.
-  const cancel = (): void => void vitest.cancelCurrentRun('budget-exceeded' as 'keyboard-input');
+  const cancel = (): void => {
+    // Scenarios waiting for the exclusive one end instead of running their workload for nothing.
+    ExclusiveTurn.cancel(turnDir);
+    void vitest.cancelCurrentRun('budget-exceeded' as 'keyboard-input');
+  };
   signal?.addEventListener('abort', cancel, { once: true });
   try {
     // In LongestFirst's order (the pool sorts every run with the sequencer), so the exclusive scenario starts first.

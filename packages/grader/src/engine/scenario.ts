@@ -4,7 +4,7 @@ import { LaunchFailure } from '../target/launcher.ts';
 import { STARVATION_CAP_MS } from '../target/cpu-wait.ts';
 import { TargetFailure } from '../target/replica-set.ts';
 import { CheckFailure, InfraFailure, withCrashes } from './check-failure.ts';
-import { ExclusiveTurn } from './exclusive-turn.ts';
+import { ExclusiveTurn, TurnCancelled } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 import type { System } from './system.ts';
 
@@ -43,13 +43,13 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
 
     const turn = ExclusiveTurn.of(ctx);
     const exclusive = turn?.isExclusive(definition.id) ?? false;
-    // Room for a few waits stretched by a loaded machine (readiness and drains, twice in restarts),
-    // and for the wait of a scenario that starts beside the exclusive one.
-    const hookTimeoutMs = definition.budgetMs + 60_000 + 3 * STARVATION_CAP_MS + (turn && !exclusive ? (ctx.exclusive?.waitMs ?? 0) : 0);
+    // Room for readiness and drains stretched by a loaded machine (twice in restarts), and for
+    // the wait of a scenario that starts beside the exclusive one.
+    const hookTimeoutMs = scenarioHookTimeoutMs(definition.budgetMs) + (turn && !exclusive ? (ctx.exclusive?.waitMs ?? 0) : 0);
     beforeAll(async () => {
       if (selected.length === 0) return;
-      if (turn && !exclusive) turn.started(definition.id);
       try {
+        if (turn && !exclusive) await turn.started(definition.id);
         observations = await definition.run(ctx, (system) => {
           systems.push(system);
           return system;
@@ -92,13 +92,16 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
   return definition;
 }
 
+/** How long a scenario's set-up and run may take in all: its budget, and room for a few waits stretched by a loaded machine. */
+export const scenarioHookTimeoutMs = (budgetMs: number): number => budgetMs + 60_000 + 3 * STARVATION_CAP_MS;
+
 /**
  * A target failure fails the checks; so does anything that breaks once the target's replicas
  * run (its database is its own to break: dropped tables, held locks, a flood of connections).
  * Before that, a failure is the grader's own (setting up the namespace, seeding).
  */
 function classify(error: unknown, scenario: string, targetStarted: boolean): Error {
-  if (error instanceof TargetFailure || error instanceof CheckFailure) return new CheckFailure(error.message);
+  if (error instanceof TargetFailure || error instanceof CheckFailure || error instanceof TurnCancelled) return new CheckFailure(error.message);
   if (error instanceof LaunchFailure) return new InfraFailure(`scenario ${scenario}: ${error.message}`, { cause: error });
   const message = error instanceof Error ? error.message.replace(InfraFailure.PREFIX, '') : String(error);
   if (targetStarted) return new CheckFailure(`scenario ${scenario} broke while the target ran: ${message}`);

@@ -20,9 +20,12 @@ import { ExclusiveTurn } from './exclusive-turn.ts';
 /** No new outcome for this long while messages are pending = the target has stalled. */
 export const STALL_MS = 10_000;
 
+/** The quiet period after a drain (nothing changed for this long), so that late duplicates are seen. */
+export const DRAIN_QUIET_MS = 1_000;
+
 /**
- * The least quiet (nothing changed) after which a wait for quiet may end on evidence that the
- * target is settled instead of waiting its full period (System.waitQuiet).
+ * The least quiet after which a drain's quiet period may end on evidence that the target is
+ * settled instead of waiting its full DRAIN_QUIET_MS (System.waitQuiet).
  */
 export const SETTLED_QUIET_MS = 300;
 
@@ -212,7 +215,7 @@ export class System {
    * to two session timeouts and 10 s: a rebalance is progress of a kind, never judged on a quiet
    * period alone.
    */
-  async drain(ids: readonly string[], timeoutMs: number, quietMs = 1_000): Promise<DrainResult> {
+  async drain(ids: readonly string[], timeoutMs: number, quietMs = DRAIN_QUIET_MS): Promise<DrainResult> {
     const started = Date.now();
     const deadline = started + timeoutMs;
     const stallMs = Math.max(STALL_MS, this.sessionTimeoutMs + 4_000);
@@ -255,7 +258,8 @@ export class System {
     const complete = done >= ids.length;
     if (!complete) gaveUp ??= `${done} of ${ids.length} had outcomes when the drain's ${bound.describe()} ran out, ${moved ? `the last new outcome ${((Date.now() - lastProgress) / 1000).toFixed(1)} s before` : 'none of them new in the drain'}`;
     this.mark(complete ? `drain: ${done} of ${ids.length} have outcomes` : `drain gave up: ${gaveUp}`);
-    const settled = complete && (await this.waitQuiet(quietMs, deadline));
+    // A longer quiet period asked for on purpose (duplicates) is waited in full.
+    const settled = complete && (await this.waitQuiet(quietMs, deadline, quietMs === DRAIN_QUIET_MS));
     this.mark(settled ? 'drain: quiet (target settled: committed to the end, no statement or transaction running)' : 'drain: quiet');
     const missing = complete ? [] : await this.missingOutcomes(ids);
     return { complete, missing, elapsedMs: Date.now() - started, ...(gaveUp === undefined ? {} : { gaveUp }) };
@@ -273,11 +277,11 @@ export class System {
   }
 
   /**
-   * Waits until the outcome table and stock stop changing for `quietMs`, or, sooner, until they
-   * have not changed for SETTLED_QUIET_MS and the target is seen settled twice in a row
-   * (targetSettled). Returns true when it ended on that evidence.
+   * Waits until the outcome table and stock stop changing for `quietMs`, or, with `settle`,
+   * sooner: once they have not changed for SETTLED_QUIET_MS and the target is seen settled
+   * twice in a row (targetSettled). Returns true when it ended on that evidence.
    */
-  async waitQuiet(quietMs: number, deadline = Date.now() + 30_000): Promise<boolean> {
+  async waitQuiet(quietMs: number, deadline = Date.now() + 30_000, settle = false): Promise<boolean> {
     let last = '';
     let since = Date.now();
     let settled = 0;
@@ -291,7 +295,7 @@ export class System {
         since = Date.now();
         settled = 0;
       } else if (Date.now() - since >= quietMs) return false;
-      else if (quietMs > SETTLED_QUIET_MS && Date.now() - since >= SETTLED_QUIET_MS) {
+      else if (settle && Date.now() - since >= SETTLED_QUIET_MS) {
         settled = (await this.targetSettled()) ? settled + 1 : 0;
         if (settled >= 2) return true;
       }
@@ -307,6 +311,15 @@ export class System {
    */
   private async targetSettled(): Promise<boolean> {
     if ((this.proxy?.inFlight ?? 0) > 0) return false;
+    try {
+      return await this.noTargetWork();
+    } catch {
+      // An admin request that fails (a coordinator moving after kills) proves nothing: not settled.
+      return false;
+    }
+  }
+
+  private async noTargetWork(): Promise<boolean> {
     const { rows } = await this.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM pg_stat_activity
         WHERE datname = $1 AND usename = $2 AND backend_type = 'client backend'

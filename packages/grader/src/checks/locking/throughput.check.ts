@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CheckFailure, InfraFailure } from '../../engine/check-failure.ts';
-import { addReplicas, startReplicas } from '../../engine/drive.ts';
+import { addReplicas, READY_TIMEOUT_MS, startReplicas } from '../../engine/drive.ts';
 import { ExclusiveTurn } from '../../engine/exclusive-turn.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { RowGate } from '../../faults/row-gate.ts';
+import { STARVATION_CAP_MS } from '../../target/cpu-wait.ts';
 import { LaunchFailure } from '../../target/launcher.ts';
 import { restock, serialise, type ContractMessage } from '../../workloads/messages.ts';
 import { roundRobin } from '../../workloads/plan.ts';
@@ -72,8 +73,8 @@ const batch = (from: number, count: number): ContractMessage[] =>
 const BASELINE = 100;
 /** Messages of one round on six partitions. */
 const ROUND = 240;
-/** At most this long the first baseline waits for the scenarios started beside this one to wait in turn (they load in the meantime). */
-const NEIGHBOURS_WAITING_MS = 20_000;
+/** At most this long the first baseline waits for the scenarios started beside this one to be set up and waiting: their replicas' readiness timeout, stretched by a starved machine, and their namespaces. */
+const NEIGHBOURS_WAITING_MS = READY_TIMEOUT_MS + STARVATION_CAP_MS + 30_000;
 
 export default defineScenario<Observations>({
   id: 'throughput',

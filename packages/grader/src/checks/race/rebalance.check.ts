@@ -50,7 +50,7 @@ export default defineScenario<Observations>({
       await system.produce(roundRobin(waves[0] ?? [], 6));
       await waitForProgress(system, waveIds[0] ?? [], 0.2, 20_000);
       // Two replicas join while the first is busy.
-      nudges.push(...(await addReplicas(system, 2, nudgeSku)));
+      await addReplicas(system, 2, nudgeSku, nudges);
       await system.produce(roundRobin(waves[1] ?? [], 6));
       await waitForProgress(system, waveIds[1] ?? [], 0.3, 20_000);
       // The longest-running replica leaves with SIGTERM while it has messages in flight.
@@ -70,7 +70,7 @@ export default defineScenario<Observations>({
       }
       // A fourth replica joins during the last wave.
       await system.produce(roundRobin(waves[2] ?? [], 6));
-      nudges.push(...(await addReplicas(system, 1, nudgeSku)));
+      await addReplicas(system, 1, nudgeSku, nudges);
     } catch (error) {
       stalled = (error as Error).message;
     }
