@@ -59,6 +59,11 @@ export class ExclusiveTurn {
     return this.spec.neighbours;
   }
 
+  /** The longest a neighbour waits for the exclusive scenario. */
+  get waitMs(): number {
+    return this.spec.waitMs;
+  }
+
   /**
    * A neighbour begins (its markers are what the exclusive scenario counts). One that begins
    * while the exclusive scenario measures waits here for it, before it sets anything up.

@@ -45,7 +45,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
     const exclusive = turn?.isExclusive(definition.id) ?? false;
     // Room for readiness and drains stretched by a loaded machine (twice in restarts), and for
     // the wait of a scenario that starts beside the exclusive one.
-    const hookTimeoutMs = scenarioHookTimeoutMs(definition.budgetMs) + (turn && !exclusive ? (ctx.exclusive?.waitMs ?? 0) : 0);
+    const hookTimeoutMs = scenarioHookTimeoutMs(definition.budgetMs) + (turn && !exclusive ? turn.waitMs : 0);
     beforeAll(async () => {
       if (selected.length === 0) return;
       try {

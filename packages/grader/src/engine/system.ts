@@ -16,6 +16,7 @@ import { fallbackMessageId, type ProducedRecord } from '../workloads/messages.ts
 import type { GradingContext } from './grading-context.ts';
 import { InfraFailure } from './check-failure.ts';
 import { ExclusiveTurn } from './exclusive-turn.ts';
+import { laggingPartitions } from './offsets.ts';
 
 /** No new outcome for this long while messages are pending = the target has stalled. */
 export const STALL_MS = 10_000;
@@ -328,7 +329,7 @@ export class System {
     );
     if (Number(rows[0]?.n ?? 1) > 0) return false;
     const [committed, end] = await Promise.all([this.committedOffsets(), this.endOffsets()]);
-    return [...end].every(([partition, high]) => high === 0 || (committed.get(partition) ?? -1) >= high);
+    return laggingPartitions(committed, end).length === 0;
   }
 
   async missingOutcomes(ids: readonly string[]): Promise<string[]> {
