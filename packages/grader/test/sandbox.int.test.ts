@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSy
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sandbox, type StartedSandbox } from '../src/sandbox/sandbox.ts';
+import { Cgroup } from '../src/sandbox/cgroup.ts';
+import { DEFAULT_LIMITS, Sandbox, type StartedSandbox } from '../src/sandbox/sandbox.ts';
 import { SandboxLauncher } from '../src/sandbox/sandbox-launcher.ts';
 import { LaunchFailure, type LaunchedProcess } from '../src/target/launcher.ts';
 import { Replica } from '../src/target/replica.ts';
@@ -11,15 +12,16 @@ import type { TargetSpec } from '../src/target/target-spec.ts';
 import { eventually, sandboxedProcesses, sandboxLeftovers } from './helpers/processes.ts';
 import { tempDir } from './helpers/temp-dirs.ts';
 
-/** Output and exit of a sandboxed command. */
-async function run(launched: LaunchedProcess): Promise<{ out: string; code: number | null; signal: NodeJS.Signals | null }> {
+/** Output, exit and the limit it ran into (read before its cgroup goes) of a sandboxed command. */
+async function run(launched: LaunchedProcess): Promise<{ out: string; code: number | null; signal: NodeJS.Signals | null; limit: string | undefined }> {
   let out = '';
   launched.child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   launched.child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => launched.child.once('close', (c, s) => resolve([c, s])));
   const status = launched.exitStatus(code, signal);
+  const limit = launched.limitHit();
   launched.release();
-  return { out, ...status };
+  return { out, ...status, limit };
 }
 
 describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
@@ -212,6 +214,48 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
     } finally {
       kept.stop();
     }
+  });
+
+  it('names the cgroup backend in its containment line', () => {
+    expect(sandbox.describe()).toMatch(/; cgroup v[12](, [^;]+)?; memory 2048 MiB per process/);
+  });
+
+  describe('limits, on whichever cgroup version the host has', () => {
+    // Small limits, so that each is reached in a second or two (also on a slow one-CPU guest).
+    const limits = { ...DEFAULT_LIMITS, memoryMiB: 160, totalMemoryMiB: 512, pids: 48, totalPids: 256, cpus: 0.5, diskMiB: 32 };
+    let small: StartedSandbox;
+    beforeAll(() => {
+      small = new Sandbox({ target, limits }).start();
+    });
+    afterAll(() => small?.stop());
+    const launchSmall = (argv: string[]): LaunchedProcess => small.launcher.launch(argv, { kind: 'replica', name: 'limits', env: {}, ports: [] });
+
+    it('a memory hog is killed by the kernel at its memory limit, and the report says so', async () => {
+      const { signal, limit } = await run(launchSmall(['node', '-e', 'const kept = []; for (;;) kept.push(Buffer.alloc(8 << 20, 1));']));
+      expect(signal).toBe('SIGKILL');
+      expect(limit).toMatch(/^memory limit of 160 MiB reached: the kernel killed \d+ process\(es\)/);
+    });
+
+    it('a fork bomb has its forks refused at the process limit, and the report says so', async () => {
+      const { out, limit } = await run(launchSmall(['sh', '-c', 'i=0; while [ $i -lt 200 ]; do sleep 30 & i=$((i+1)); done 2>&1 | head -1; kill $(jobs -p) 2>/dev/null; exit 0']));
+      expect(out).toMatch(/fork|Resource temporarily unavailable|Cannot/i);
+      expect(limit).toMatch(/^process limit of 48 reached: \d+ fork\(s\) refused/);
+    });
+
+    it('a busy loop gets the CPU quota of the submission, no more: the kernel throttles it', async () => {
+      const before = Cgroup.at(small.spec.cgroup).cpuStats();
+      const { code } = await run(launchSmall(['node', '-e', 'const end = Date.now() + 1500; while (Date.now() < end);']));
+      expect(code).toBe(0);
+      const after = Cgroup.at(small.spec.cgroup).cpuStats();
+      expect(after.throttledPeriods - before.throttledPeriods).toBeGreaterThan(0);
+      expect(after.throttledMicros - before.throttledMicros).toBeGreaterThan(100_000);
+    });
+
+    it('a disk filler meets the end of its disk, and the report says so', async () => {
+      const { code, limit } = await run(launchSmall(['sh', '-c', 'dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>/dev/null; echo done']));
+      expect(code).toBe(0);
+      expect(limit).toMatch(/disk limit of 32 MiB reached/);
+    });
   });
 
   it('nothing is left once the sandbox stops', async () => {

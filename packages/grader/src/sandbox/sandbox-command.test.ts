@@ -10,7 +10,7 @@ const spec: SandboxSpec = {
     pasta: '/usr/bin/pasta',
     bwrap: '/usr/bin/bwrap',
     tunNode: '/cache/sandbox/tun',
-    cgroupRoot: { memory: '/sys/fs/cgroup/memory', pids: '/sys/fs/cgroup/pids', cpu: '/sys/fs/cgroup/cpu' },
+    cgroupRoot: { version: 1, dirs: { memory: '/sys/fs/cgroup/memory', pids: '/sys/fs/cgroup/pids', cpu: '/sys/fs/cgroup/cpu' }, backend: 'cgroup v1' },
   },
   uid: 200123,
   root: '/tmp/grader-sandbox-x',

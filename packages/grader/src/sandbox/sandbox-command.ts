@@ -1,5 +1,5 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import type { Controller } from './cgroup.ts';
+import type { CgroupDirs } from './cgroup.ts';
 import type { SandboxTools } from './sandbox-tools.ts';
 
 /** Limits of a submission's sandbox; per process = per replica or build, total = all of them. */
@@ -30,7 +30,7 @@ export interface SandboxSpec {
   /** Where the target copy appears inside the sandbox: the original target's path. */
   readonly targetDir: string;
   /** The submission's cgroup; each process gets a child cgroup of its own. */
-  readonly cgroup: Readonly<Record<Controller, string>>;
+  readonly cgroup: CgroupDirs;
   readonly limits: SandboxLimits;
   /** Host paths bound read-only at the same path: toolchains and the target's dependencies. */
   readonly readOnly: readonly string[];

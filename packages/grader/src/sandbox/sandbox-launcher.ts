@@ -5,6 +5,7 @@ import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { LaunchFailure, type LaunchedProcess, type LaunchOptions, type ProcessLauncher } from '../target/launcher.ts';
 import { Cgroup } from './cgroup.ts';
+import { killAll } from './cgroup-fs.ts';
 import { sandboxArgv, STATUS_FD, type SandboxSpec } from './sandbox-command.ts';
 
 const MiB = 1024 * 1024;
@@ -80,7 +81,7 @@ export function diskFull(spec: SandboxSpec): string | undefined {
 export function submissionLimitHit(spec: SandboxSpec): string | undefined {
   const events = Cgroup.at(spec.cgroup).events();
   const hits: string[] = [];
-  if (events.oomKills > 0) hits.push(`the submission's memory limit of ${spec.limits.totalMemoryMiB} MiB reached`);
+  if (events.oomKills > 0 || events.limitOoms > 0) hits.push(`the submission's memory limit of ${spec.limits.totalMemoryMiB} MiB reached`);
   if (events.pidsMaxHits > 0) hits.push(`the submission's process limit of ${spec.limits.totalPids} reached`);
   return hits.length > 0 ? hits.join('; ') : undefined;
 }
@@ -117,18 +118,10 @@ export class SandboxLauncher implements ProcessLauncher {
     });
     let reportedExit: number | undefined;
     let released = false;
-    const killAll = (): void => {
-      for (const pid of [...cgroup.pids(), ...(child.pid ? [child.pid] : [])]) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-    };
+    const killEverything = (): void => killAll([...cgroup.pids(), ...(child.pid ? [child.pid] : [])]);
     // Once pasta has exited the sandbox is over; a helper pasta leaves behind when its set-up
     // fails would otherwise hold the output pipes open, and 'close' would never come.
-    child.once('exit', killAll);
+    child.once('exit', killEverything);
     const started = new Promise<void>((resolve, reject) => {
       let status = '';
       const statusPipe = child.stdio[STATUS_FD] as Readable | undefined;
@@ -154,7 +147,7 @@ export class SandboxLauncher implements ProcessLauncher {
       signal(signal) {
         if (released) return;
         if (signal === 'SIGKILL') {
-          killAll();
+          killEverything();
           return;
         }
         if (child.pid === undefined) return;

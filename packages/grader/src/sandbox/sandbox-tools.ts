@@ -4,7 +4,8 @@ import { delimiter, join } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import { graderCacheDir } from '../infra/cache-dir.ts';
 import type { InfraLogger } from '../infra/infra.ts';
-import { ownCgroupDirs, type Controller } from './cgroup.ts';
+import type { SessionRegistry } from '../infra/session/session-registry.ts';
+import { cgroupRoot, CgroupUnavailable, type CgroupRoot } from './cgroup-root.ts';
 
 /** Absolute paths of the programs a sandboxed process is started through. */
 export interface SandboxTools {
@@ -16,15 +17,15 @@ export interface SandboxTools {
   readonly bwrap: string;
   /** A tun device node unprivileged users may open, bound over /dev/net/tun when the host's is 0600. */
   readonly tunNode?: string;
-  /** The grader's own cgroup per controller; sandboxes nest below it. */
-  readonly cgroupRoot: Readonly<Record<Controller, string>>;
+  /** The cgroup sandboxes nest below, and which backend it is. */
+  readonly cgroupRoot: CgroupRoot;
 }
 
 const PROGRAMS = { sh: 'sh', unshare: 'unshare', prlimit: 'prlimit', setpriv: 'setpriv', pasta: 'pasta', bwrap: 'bwrap' } as const;
 /** Debian packages that provide the programs util-linux does not. */
 const PACKAGES: Partial<Record<keyof typeof PROGRAMS, string>> = { pasta: 'passt', bwrap: 'bubblewrap' };
 
-const HINT = 'the sandbox needs root, cgroup v1 (memory, pids, cpu), bubblewrap and passt (apt-get install bubblewrap passt); --no-sandbox runs targets uncontained, for debugging only';
+const HINT = 'the sandbox needs root, cgroups (v1, or v2 with memory, pids and cpu delegated), bubblewrap and passt (apt-get install bubblewrap passt); --no-sandbox runs targets uncontained, for debugging only';
 
 function which(name: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of [...path.split(delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
@@ -40,15 +41,15 @@ function which(name: string, path = process.env.PATH ?? ''): string | undefined 
   return undefined;
 }
 
-function unavailable(what: string): GraderError {
-  return new GraderError('SANDBOX_UNAVAILABLE', `cannot contain targets: ${what}`, HINT);
+function unavailable(what: string, hint = HINT): GraderError {
+  return new GraderError('SANDBOX_UNAVAILABLE', `cannot contain targets: ${what}`, hint);
 }
 
 /**
  * Finds (and on Debian, as root, installs once) what the sandbox is made of. Throws
  * SANDBOX_UNAVAILABLE naming the missing piece.
  */
-export function ensureSandboxTools(logger: InfraLogger): SandboxTools {
+export function ensureSandboxTools(logger: InfraLogger, registry?: SessionRegistry): SandboxTools {
   if (process.platform !== 'linux') throw unavailable(`it needs Linux namespaces and cgroups; this is ${process.platform}`);
   if (process.getuid?.() !== 0) throw unavailable('the grader runs as an unprivileged user, and giving each target a user, cgroup and disk of its own needs root');
   const missing = (Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[]).filter((k) => !which(PROGRAMS[k]));
@@ -65,16 +66,14 @@ export function ensureSandboxTools(logger: InfraLogger): SandboxTools {
   const found = Object.fromEntries(Object.entries(PROGRAMS).map(([key, name]) => [key, which(name)])) as Record<keyof typeof PROGRAMS, string | undefined>;
   const stillMissing = Object.entries(found).filter(([, path]) => !path).map(([key]) => `${PROGRAMS[key as keyof typeof PROGRAMS]}${PACKAGES[key as keyof typeof PROGRAMS] ? ` (Debian package ${PACKAGES[key as keyof typeof PROGRAMS]})` : ''}`);
   if (stillMissing.length > 0) throw unavailable(`${stillMissing.join(', ')} not found on PATH`);
-  const cgroupRoot = ownCgroupDirs();
-  if (!cgroupRoot) throw unavailable('no cgroup v1 hierarchy with the memory, pids and cpu controllers is mounted');
-  for (const dir of Object.values(cgroupRoot)) {
-    try {
-      accessSync(dir, constants.W_OK);
-    } catch {
-      throw unavailable(`cannot create cgroups below ${dir} (not writable)`);
-    }
+  let root: CgroupRoot;
+  try {
+    root = cgroupRoot(logger, registry);
+  } catch (error) {
+    if (error instanceof CgroupUnavailable) throw unavailable(error.message, `${error.hint}; --no-sandbox runs targets uncontained, for debugging only`);
+    throw error;
   }
-  return { ...(found as Record<keyof typeof PROGRAMS, string>), cgroupRoot, ...tunNodeFor() };
+  return { ...(found as Record<keyof typeof PROGRAMS, string>), cgroupRoot: root, ...tunNodeFor() };
 }
 
 /**

@@ -10,6 +10,7 @@ import { ensureReaper } from '../infra/session/reaper.ts';
 import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
 import type { TargetSpec } from '../target/target-spec.ts';
 import { Cgroup } from './cgroup.ts';
+import { killAll } from './cgroup-fs.ts';
 import type { SandboxLimits, SandboxSpec } from './sandbox-command.ts';
 import { SandboxLauncher } from './sandbox-launcher.ts';
 import { ensureSandboxTools } from './sandbox-tools.ts';
@@ -145,8 +146,9 @@ export class Sandbox {
     const { target } = this.options;
     const logger = this.options.logger ?? silentLogger;
     const limits = this.options.limits ?? DEFAULT_LIMITS;
-    const tools = ensureSandboxTools(logger);
-    const session = (this.options.registry ?? new SessionRegistry()).create('sandbox');
+    const registry = this.options.registry ?? new SessionRegistry();
+    const tools = ensureSandboxTools(logger, registry);
+    const session = registry.create('sandbox');
     ensureReaper(session.path);
     try {
       const uid = pickUid();
@@ -170,7 +172,7 @@ export class Sandbox {
           logger.warn(`the warm Go cache could not be mounted for ${target.name} (${detail}); its build starts cold`);
         }
       }
-      const cgroup = Cgroup.create(tools.cgroupRoot, `grader-${session.id}`, {
+      const cgroup = Cgroup.create(tools.cgroupRoot.dirs, `grader-${session.id}`, {
         memoryBytes: limits.totalMemoryMiB * MiB,
         pids: limits.totalPids,
         cpus: limits.cpus,
@@ -204,19 +206,13 @@ export class StartedSandbox implements Disposable {
 
   /** One line for logs and reports: what contains the target. */
   describe(): string {
-    const { limits, uid } = this.spec;
-    return `uid ${uid}; pid, mount, user, ipc and network namespaces; memory ${limits.memoryMiB} MiB per process (${limits.totalMemoryMiB} MiB in all), ${limits.pids} processes per replica (${limits.totalPids} in all), ${limits.cpus} CPUs, ${limits.diskMiB} MiB disk, ${limits.openFiles} open files`;
+    const { limits, uid, tools } = this.spec;
+    return `uid ${uid}; pid, mount, user, ipc and network namespaces; ${tools.cgroupRoot.backend}; memory ${limits.memoryMiB} MiB per process (${limits.totalMemoryMiB} MiB in all), ${limits.pids} processes per replica (${limits.totalPids} in all), ${limits.cpus} CPUs, ${limits.diskMiB} MiB disk, ${limits.openFiles} open files`;
   }
 
   /** SIGKILLs every process the submission runs (build or replicas), keeping its files and cgroup. */
   killProcesses(): void {
-    for (const pid of Cgroup.at(this.spec.cgroup).pids()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    killAll(Cgroup.at(this.spec.cgroup).pids());
   }
 
   stop(): void {

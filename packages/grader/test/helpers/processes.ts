@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ownCgroupDirs } from '../../src/sandbox/cgroup.ts';
+import { silentLogger } from '../../src/infra/infra.ts';
+import { cgroupRoot } from '../../src/sandbox/cgroup-root.ts';
 
 /** Pids (other than ours) whose environment contains `marker`: everything a child spawned inherits it. */
 export function processesWithEnvMarker(marker: string): { pid: number; cmd: string }[] {
@@ -51,7 +52,7 @@ export function sandboxedProcesses(): { pid: number; uid: number; cmd: string }[
 /** What a sandbox could leave behind: processes of a sandbox uid, cgroups, mounts, disks under `tmp`. */
 export function sandboxLeftovers(tmp: string = tmpdir()): string[] {
   const found = sandboxedProcesses().map((p) => `process ${p.pid} of uid ${p.uid} (${p.cmd})`);
-  for (const dir of Object.values(ownCgroupDirs() ?? {})) {
+  for (const dir of Object.values<string>(cgroupRoot(silentLogger).dirs)) {
     for (const name of readdirSync(dir)) if (name.startsWith('grader-')) found.push(`cgroup ${join(dir, name)}`);
   }
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8');

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { Cgroup, type Controller } from '../../sandbox/cgroup.ts';
+import { Cgroup } from '../../sandbox/cgroup.ts';
 import type { SessionRecord, TrackedProcess } from './session-file.ts';
 
 /** True if `pid` exists (EPERM still means it exists). */
@@ -100,7 +100,7 @@ function kill(target: { pid: number; group: boolean }): void {
  */
 export function cleanupSessionSync(record: SessionRecord, waitMs = 5_000): { killed: number } {
   // A cgroup holds every process of a sandbox, however it forked or renamed itself.
-  for (const dirs of record.cgroups ?? []) Cgroup.at(dirs as Record<Controller, string>).destroySync(waitMs);
+  for (const dirs of record.cgroups ?? []) Cgroup.at(dirs).destroySync(waitMs);
   const targets = sessionPids(record);
   for (const target of targets) kill(target);
   const deadline = Date.now() + waitMs;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { CgroupDirs } from '../../sandbox/cgroup.ts';
 import type { InfraEndpoints, InfraKind } from '../infra.ts';
 
 /** A process the grader started; `marker` must appear in its command line before we kill it. */
@@ -28,8 +29,8 @@ export interface SessionRecord {
   envMarker?: string;
   dirs: string[];
   containers: string[];
-  /** cgroup v1 directories (one per controller) whose every process belongs to the session. */
-  cgroups?: Record<string, string>[];
+  /** cgroups (v1: a directory per controller; v2: `unified`) whose every process belongs to the session. */
+  cgroups?: CgroupDirs[];
   /** Filesystems the session mounted (a sandbox's disk); unmounted before `dirs` are removed. */
   mounts?: string[];
 }

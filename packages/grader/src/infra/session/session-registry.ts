@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CgroupDirs } from '../../sandbox/cgroup.ts';
 import { graderCacheDir } from '../cache-dir.ts';
 import type { InfraEndpoints, InfraKind } from '../infra.ts';
 import { cleanupSessionSync, isAlive } from './cleanup.ts';
@@ -98,7 +99,7 @@ export class Session {
     this.save();
   }
 
-  trackCgroup(dirs: Record<string, string>): void {
+  trackCgroup(dirs: CgroupDirs): void {
     (this.record.cgroups ??= []).push(dirs);
     this.save();
   }

@@ -1,0 +1,226 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import type { InfraLogger } from '../infra/infra.ts';
+import { ensureReaper } from '../infra/session/reaper.ts';
+import { isAlive } from '../infra/session/cleanup.ts';
+import { SessionRegistry } from '../infra/session/session-registry.ts';
+import { ownCgroupDirs, ownUnifiedDir, unifiedDir, type CgroupDirs } from './cgroup.ts';
+import { readOr, write } from './cgroup-fs.ts';
+import { enableControllers, V2_CONTROLLERS, type V2Dirs } from './cgroup-v2.ts';
+
+/** Where the sandboxes' cgroups are made, and how the grader came to own it. */
+export interface CgroupRoot {
+  readonly version: 1 | 2;
+  readonly dirs: CgroupDirs;
+  /** For the report's containment line, e.g. "cgroup v2, a systemd scope with Delegate=yes". */
+  readonly backend: string;
+}
+
+/** Why no cgroup could be had: what is missing, and the set-up that fixes it. */
+export class CgroupUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The leaf that holds a delegated cgroup's own processes (moby's hack/dind uses the same name). */
+const INIT_LEAF = 'init';
+
+const V2_HINT_CONTAINER =
+  'in a container, run it with a private cgroup namespace and a writable cgroup2 mount (docker run --cgroupns=private --cap-add SYS_ADMIN ...; see README "Security model")';
+
+interface HostProbe {
+  readonly mountinfo: string;
+  readonly cgroups: string;
+  /** True where systemd is the service manager (sd_booted: /run/systemd/system exists). */
+  readonly systemd: boolean;
+}
+
+function probeHost(): HostProbe {
+  return {
+    mountinfo: readFileSync('/proc/self/mountinfo', 'utf8'),
+    cgroups: readFileSync('/proc/self/cgroup', 'utf8'),
+    systemd: existsSync('/run/systemd/system'),
+  };
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(join(dir, 'cgroup.procs'), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let scope: { root: CgroupRoot; holderPid: number } | undefined;
+
+/**
+ * Finds the cgroup subtree the sandboxes nest in, making it if need be, once per process:
+ * - cgroup v1: this process's own group in the memory, pids and cpu hierarchies;
+ * - cgroup v2 under systemd: a transient scope with Delegate=yes (held by a `sleep` the session
+ *   tracks), its holder moved into a leaf, as systemd's delegation rules ask;
+ * - cgroup v2 without systemd (a container): this process's own group, once every process in it
+ *   has moved into a leaf `init/` (no process may sit in a group whose children have controllers).
+ * Throws CgroupUnavailable naming what is missing.
+ */
+export function cgroupRoot(logger: InfraLogger, registry: SessionRegistry = new SessionRegistry(), host: HostProbe = probeHost()): CgroupRoot {
+  const v1 = ownCgroupDirs(host.mountinfo, host.cgroups);
+  if (v1) {
+    for (const dir of Object.values(v1)) {
+      if (!writable(dir)) throw new CgroupUnavailable(`cannot create cgroups below ${dir} (not writable)`, 'the sandbox needs root, or a cgroup subtree delegated to this user');
+    }
+    return { version: 1, dirs: v1, backend: 'cgroup v1' };
+  }
+  const own = ownUnifiedDir(host.mountinfo, host.cgroups);
+  if (!own) throw new CgroupUnavailable('no cgroup v1 hierarchy with memory, pids and cpu, and no cgroup v2 mount that holds this process', 'mount cgroup2 at /sys/fs/cgroup, or run the grader on a host with cgroups');
+  // A leaf `init/` of a prepared parent: an earlier grader (or a dind entrypoint) did the work.
+  if (basename(own) === INIT_LEAF && hasControllers(dirname(own), 'cgroup.subtree_control') && writable(dirname(own))) {
+    return { version: 2, dirs: { unified: dirname(own) }, backend: 'cgroup v2, this container\'s own group' };
+  }
+  // The hierarchy's real root has no cgroup.type; a namespace's root (a container's) has one.
+  if (!existsSync(join(own, 'cgroup.type'))) {
+    requireControllers(own);
+    enableSubtree(own);
+    return { version: 2, dirs: { unified: own }, backend: 'cgroup v2, the root group' };
+  }
+  if (host.systemd) return systemdScope(logger, registry);
+  return takeOwnGroup(own, logger);
+}
+
+function controllersOf(dir: string, file: string): Set<string> {
+  return new Set(readOr(dir, file).split(/\s+/).filter(Boolean));
+}
+
+function hasControllers(dir: string, file: string): boolean {
+  const present = controllersOf(dir, file);
+  return V2_CONTROLLERS.every((c) => present.has(c));
+}
+
+function requireControllers(dir: string): void {
+  const available = controllersOf(dir, 'cgroup.controllers');
+  const missing = V2_CONTROLLERS.filter((c) => !available.has(c));
+  if (missing.length > 0) {
+    throw new CgroupUnavailable(
+      `the cgroup v2 group ${dir} lacks the ${missing.join(', ')} controller${missing.length > 1 ? 's' : ''} (it has: ${[...available].join(' ') || 'none'})`,
+      'the parent group must delegate memory, pids and cpu: under systemd, Delegate=yes on the unit (or, for a user, a drop-in for user@.service with Delegate=cpu cpuset io memory pids)',
+    );
+  }
+}
+
+function enableSubtree(dir: string): void {
+  try {
+    enableControllers(dir, V2_CONTROLLERS);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'EROFS') throw new CgroupUnavailable(`the cgroup v2 mount holding ${dir} is read-only`, V2_HINT_CONTAINER);
+    throw new CgroupUnavailable(`could not enable memory, pids and cpu below ${dir}: ${message}`, V2_HINT_CONTAINER);
+  }
+}
+
+/** Without systemd: moves every process of `own` into `own/init`, then delegates `own`'s children. */
+function takeOwnGroup(own: string, logger: InfraLogger): CgroupRoot {
+  requireControllers(own);
+  const init = join(own, INIT_LEAF);
+  try {
+    mkdirSync(init, { recursive: true });
+    // Processes may fork meanwhile: until the group is empty, or give up after some rounds.
+    for (let round = 0; round < 20; round += 1) {
+      const pids = readOr(own, 'cgroup.procs').split('\n').filter(Boolean);
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          write(init, 'cgroup.procs', pid);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        }
+      }
+    }
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'EROFS') throw new CgroupUnavailable(`the cgroup v2 mount holding ${own} is read-only`, V2_HINT_CONTAINER);
+    throw new CgroupUnavailable(`could not move the processes of ${own} into ${init}: ${message}`, V2_HINT_CONTAINER);
+  }
+  enableSubtree(own);
+  logger.info(`cgroup v2 without systemd: the processes of ${own} moved into ${INIT_LEAF}/, sandboxes nest beside it`);
+  return { version: 2, dirs: { unified: own }, backend: 'cgroup v2, this container\'s own group' };
+}
+
+/** The unified-hierarchy group of `pid`. */
+function cgroupOf(pid: number): string | undefined {
+  try {
+    return /^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A transient scope with Delegate=yes, kept for this process's lifetime by a tracked `sleep`. */
+function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoot {
+  if (scope && isAlive(scope.holderPid) && existsSync((scope.root.dirs as V2Dirs).unified)) return scope.root;
+  const unit = `inventory-grader-${process.pid}-${randomBytes(3).toString('hex')}.scope`;
+  const session = registry.create('sandbox');
+  ensureReaper(session.path);
+  const errors = join(tmpdir(), `${unit}.err`);
+  const stderr = openSync(errors, 'w');
+  let pid: number | undefined;
+  try {
+    const holder = spawn('systemd-run', ['--scope', '--quiet', '--collect', `--unit=${unit}`, '-p', 'Delegate=yes', '--', 'sleep', 'infinity'], { detached: true, stdio: ['ignore', 'ignore', stderr] });
+    holder.on('error', () => undefined);
+    holder.unref();
+    pid = holder.pid;
+  } finally {
+    closeSync(stderr);
+  }
+  const failure = (why: string): CgroupUnavailable => {
+    const said = readOr(tmpdir(), `${unit}.err`).trim().split('\n')[0];
+    session.closeSync();
+    rmSync(errors, { force: true });
+    return new CgroupUnavailable(`systemd-run could not make the scope ${unit}: ${why}${said ? ` (${said})` : ''}`, 'the grader needs root to ask systemd for a delegated scope (systemd-run --scope -p Delegate=yes)');
+  };
+  if (pid === undefined) throw failure('it did not start');
+  session.trackProcess({ pid, group: true, marker: 'infinity', what: `the holder of ${unit}` });
+  // systemd-run execs `sleep` once the scope exists: the pid's group then ends in the unit name.
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 30_000;
+  let path = cgroupOf(pid);
+  while (!path?.endsWith(`/${unit}`)) {
+    if (!isRunning(pid)) throw failure('it exited');
+    if (Date.now() > deadline) throw failure('no scope after 30 s');
+    Atomics.wait(sleeper, 0, 0, 20);
+    path = cgroupOf(pid);
+  }
+  rmSync(errors, { force: true });
+  const dir = unifiedDir(path);
+  if (!dir) throw failure(`its group ${path} is not under a cgroup2 mount this process sees`);
+  session.trackCgroup({ unified: dir });
+  try {
+    requireControllers(dir);
+    mkdirSync(join(dir, INIT_LEAF));
+    write(join(dir, INIT_LEAF), 'cgroup.procs', String(pid));
+    enableSubtree(dir);
+  } catch (error) {
+    session.closeSync();
+    throw error;
+  }
+  logger.info(`cgroup v2: sandboxes nest in ${dir} (a systemd scope with Delegate=yes)`);
+  const root: CgroupRoot = { version: 2, dirs: { unified: dir }, backend: 'cgroup v2, a systemd scope with Delegate=yes' };
+  scope = { root, holderPid: pid };
+  return root;
+}
+
+/** Alive and not a zombie (an exited child of ours stays one until Node reaps it). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
