@@ -8,9 +8,12 @@ import { DEFAULT_LIMITS, Sandbox, type StartedSandbox } from '../src/sandbox/san
 import { SandboxLauncher } from '../src/sandbox/sandbox-launcher.ts';
 import { LaunchFailure, type LaunchedProcess } from '../src/target/launcher.ts';
 import { Replica } from '../src/target/replica.ts';
-import type { TargetSpec } from '../src/target/target-spec.ts';
+import { commandArgv, resolveTarget, type TargetSpec } from '../src/target/target-spec.ts';
+import { REPO_ROOT } from '../src/paths.ts';
 import { eventually, sandboxedProcesses, sandboxLeftovers } from './helpers/processes.ts';
 import { tempDir } from './helpers/temp-dirs.ts';
+
+const HOSTILE = join(REPO_ROOT, 'packages/grader/test/hostile');
 
 /** Output, exit and the limit it ran into (read before its cgroup goes) of a sandboxed command. */
 async function run(launched: LaunchedProcess): Promise<{ out: string; code: number | null; signal: NodeJS.Signals | null; limit: string | undefined }> {
@@ -255,6 +258,65 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
       const { code, limit } = await run(launchSmall(['sh', '-c', 'dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>/dev/null; echo done']));
       expect(code).toBe(0);
       expect(limit).toMatch(/disk limit of 32 MiB reached/);
+    });
+  });
+
+  describe('the hostile fixtures that go for the limits, each in a sandbox of its own', () => {
+    const limits = { ...DEFAULT_LIMITS, memoryMiB: 192, totalMemoryMiB: 512, pids: 64, totalPids: 256, diskMiB: 48 };
+    /** Starts the fixture's own command as a replica; returns it, its sandbox and its log. */
+    function startFixture(name: string): { replica: Replica; box: StartedSandbox; log: () => string } {
+      const fixture = resolveTarget(join(HOSTILE, name));
+      const box = new Sandbox({ target: fixture, limits }).start();
+      const logFile = join(tempDir('grader-sbx-hostile-'), 'r1.log');
+      const replica = new Replica('r1', { launcher: box.launcher, argv: commandArgv(fixture.start), env: { INSTANCE_ID: 'r1' }, name, ports: [] }, logFile).start();
+      return { replica, box, log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') };
+    }
+    /** What is left of one sandbox: its processes, cgroups, mount and disk. */
+    function leftoversOf(box: StartedSandbox): string[] {
+      return [
+        ...sandboxedProcesses().filter((p) => p.uid === box.spec.uid).map((p) => `process ${p.pid} (${p.cmd})`),
+        ...Object.values<string>(box.spec.cgroup).filter((dir) => existsSync(dir)).map((dir) => `cgroup ${dir}`),
+        ...(readFileSync('/proc/self/mountinfo', 'utf8').includes(box.spec.root) ? [`mount ${box.spec.root}`] : []),
+        ...(existsSync(box.spec.root) ? [`dir ${box.spec.root}`] : []),
+      ];
+    }
+    /** Stops it as a grade does (SIGTERM, then the cgroup), then checks nothing of it is left. */
+    async function stopAndCheck(replica: Replica, box: StartedSandbox): Promise<void> {
+      await replica.stop(1_000);
+      await replica.close();
+      box.stop();
+      expect(await eventually(() => leftoversOf(box).length === 0, 10_000), leftoversOf(box).join(', ')).toBe(true);
+    }
+
+    it('memory-hog: the kernel kills it at its memory limit; the reason names the limit', async () => {
+      const { replica, box } = startFixture('memory-hog');
+      const exit = await replica.exited();
+      expect(exit.signal).toBe('SIGKILL');
+      expect(replica.limitHit()).toMatch(/^memory limit of 192 MiB reached: the kernel killed \d+ process\(es\)/);
+      await stopAndCheck(replica, box);
+    });
+
+    it('fork-bomb: its forks are refused at the process limit, and it is killed whole', async () => {
+      const { replica, box, log } = startFixture('fork-bomb');
+      expect(await eventually(() => /fork-bomb was refused after \d+ processes \(EAGAIN\)/.test(log()), 60_000), log()).toBe(true);
+      expect(replica.limitHit()).toMatch(/^process limit of 64 reached: \d+ fork\(s\) refused/);
+      await stopAndCheck(replica, box);
+    });
+
+    it('disk-filler: it meets the end of its disk, in its directory and in /tmp', async () => {
+      const { replica, box, log } = startFixture('disk-filler');
+      expect((await replica.exited()).code).toBe(3);
+      expect(log()).toMatch(/disk-filler wrote (3\d|4\d) MiB before ENOSPC/);
+      expect(replica.limitHit()).toMatch(/disk limit of 48 MiB reached/);
+      await stopAndCheck(replica, box);
+    });
+
+    it('sigterm-immune: daemons in new sessions that ignore SIGTERM are killed with their cgroup', async () => {
+      const { replica, box, log } = startFixture('sigterm-immune');
+      expect(await eventually(() => log().includes('ignores SIGTERM') && sandboxedProcesses().filter((p) => p.cmd.includes('sleep 100000')).length >= 6, 60_000)).toBe(true);
+      const stop = await replica.stop(1_000);
+      expect(stop.graceful).toBe(false);
+      await stopAndCheck(replica, box);
     });
   });
 
