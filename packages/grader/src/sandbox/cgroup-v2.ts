@@ -6,9 +6,8 @@ import { field, killAll, killUntilGone, pidsBelow, readOr, removeTree, write } f
 /** The cgroup v2 controllers a sandbox needs in its delegated subtree. */
 export const V2_CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
 
-export interface V2Dirs {
-  readonly unified: string;
-}
+// A type, not an interface: plain records of strings (Object.values, session files) take it.
+export type V2Dirs = { readonly unified: string };
 
 /** The controllers `limits` needs enabled in the parent's cgroup.subtree_control. */
 function controllersFor(limits: CgroupLimits): string[] {
