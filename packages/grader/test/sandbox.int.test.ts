@@ -122,7 +122,7 @@ describe('the sandbox (real bubblewrap, pasta and cgroups; no servers)', () => {
     const launched = broken.launch(['true'], { kind: 'replica', name: 'broken', env: {}, ports: [] });
     const result = run(launched);
     await expect(launched.started).rejects.toBeInstanceOf(LaunchFailure);
-    expect((await result).out).toMatch(/execvp: No such file or directory/);
+    expect((await result).out).toMatch(/execvp: No such file or directory|exec: \/nonexistent\/bwrap: not found/);
   });
 
   it('stop() removes the disk, the cgroups and every process', async () => {

@@ -21,7 +21,7 @@ const ALL = 'cpuset cpu io memory pids';
 describe('cgroupRoot', () => {
   it('uses the root group itself where the grader runs in it (it alone may hold processes and children)', () => {
     const { mount, mountinfo } = fakeUnified({ '': { 'cgroup.controllers': ALL } });
-    const root = cgroupRoot(silentLogger, undefined, { mountinfo, cgroups: '0::/', systemd: false });
+    const root = cgroupRoot(silentLogger, undefined, { mountinfo, cgroups: '0::/', systemd: false, container: false });
     expect(root).toMatchObject({ version: 2, dirs: { unified: join(mount, '/') } });
     expect(readFileSync(join(mount, 'cgroup.subtree_control'), 'utf8')).toBe('+memory +pids +cpu');
   });
@@ -29,7 +29,7 @@ describe('cgroupRoot', () => {
   it('without systemd, moves the processes of its own group into init/ and nests beside it (a container)', () => {
     const { mount, mountinfo } = fakeUnified({ '': {}, ctr: { 'cgroup.type': 'domain', 'cgroup.controllers': ALL, 'cgroup.procs': '1\n7\n' } });
     const said: string[] = [];
-    const root = cgroupRoot({ ...silentLogger, info: (m: string) => void said.push(m) }, undefined, { mountinfo, cgroups: '0::/ctr', systemd: false });
+    const root = cgroupRoot({ ...silentLogger, info: (m: string) => void said.push(m) }, undefined, { mountinfo, cgroups: '0::/ctr', systemd: false, container: false });
     expect(root).toMatchObject({ version: 2, dirs: { unified: join(mount, 'ctr') }, backend: "cgroup v2, this container's own group" });
     // The fake file keeps the last pid written; a kernel would have moved both.
     expect(readFileSync(join(mount, 'ctr', 'init', 'cgroup.procs'), 'utf8')).toBe('7');
@@ -39,12 +39,12 @@ describe('cgroupRoot', () => {
 
   it('reuses a group prepared before (it runs in init/ of a group that delegates memory, pids and cpu)', () => {
     const { mount, mountinfo } = fakeUnified({ '': {}, ctr: { 'cgroup.type': 'domain', 'cgroup.subtree_control': 'cpu memory pids' }, 'ctr/init': { 'cgroup.type': 'domain' } });
-    expect(cgroupRoot(silentLogger, undefined, { mountinfo, cgroups: '0::/ctr/init', systemd: false }).dirs).toEqual({ unified: join(mount, 'ctr') });
+    expect(cgroupRoot(silentLogger, undefined, { mountinfo, cgroups: '0::/ctr/init', systemd: false, container: false }).dirs).toEqual({ unified: join(mount, 'ctr') });
   });
 
   it('names the controllers its group lacks, with the set-up that delegates them', () => {
     const { mountinfo } = fakeUnified({ '': {}, 'user.slice/u': { 'cgroup.type': 'domain', 'cgroup.controllers': 'memory pids' } });
-    const attempt = (): unknown => cgroupRoot(silentLogger, undefined, { mountinfo, cgroups: '0::/user.slice/u', systemd: false });
+    const attempt = (): unknown => cgroupRoot(silentLogger, undefined, { mountinfo, cgroups: '0::/user.slice/u', systemd: false, container: false });
     expect(attempt).toThrow(CgroupUnavailable);
     expect(attempt).toThrow(/lacks the cpu controller \(it has: memory pids\)/);
     try {
@@ -62,11 +62,11 @@ describe('cgroupRoot', () => {
       return `3${i} 21 0:3${i} / ${join(v1, c)} rw - cgroup cgroup rw,${c}`;
     });
     const { mountinfo } = fakeUnified({ '': {} });
-    const root = cgroupRoot(silentLogger, undefined, { mountinfo: [...lines, mountinfo].join('\n'), cgroups: '8:pids:/\n4:memory:/\n1:cpu:/\n0::/', systemd: true });
+    const root = cgroupRoot(silentLogger, undefined, { mountinfo: [...lines, mountinfo].join('\n'), cgroups: '8:pids:/\n4:memory:/\n1:cpu:/\n0::/', systemd: true, container: false });
     expect(root).toMatchObject({ version: 1, backend: 'cgroup v1' });
   });
 
   it('without any cgroup mount: says so', () => {
-    expect(() => cgroupRoot(silentLogger, undefined, { mountinfo: '25 21 0:22 / /sys rw - sysfs sysfs rw', cgroups: '0::/', systemd: false })).toThrow(/no cgroup v1 hierarchy with memory, pids and cpu, and no cgroup v2 mount/);
+    expect(() => cgroupRoot(silentLogger, undefined, { mountinfo: '25 21 0:22 / /sys rw - sysfs sysfs rw', cgroups: '0::/', systemd: false, container: false })).toThrow(/no cgroup v1 hierarchy with memory, pids and cpu, and no cgroup v2 mount/);
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import type { InfraLogger } from '../infra/infra.ts';
 import { ensureReaper } from '../infra/session/reaper.ts';
 import { isAlive } from '../infra/session/cleanup.ts';
 import { SessionRegistry } from '../infra/session/session-registry.ts';
-import { ownCgroupDirs, ownUnifiedDir, unifiedDir, type CgroupDirs } from './cgroup.ts';
+import { ownCgroupDirs, ownUnifiedDir, readOnlyCgroupMounts, unifiedDir, type CgroupDirs } from './cgroup.ts';
 import { readOr, write } from './cgroup-fs.ts';
 import { enableControllers, V2_CONTROLLERS, type V2Dirs } from './cgroup-v2.ts';
 
@@ -32,14 +32,15 @@ export class CgroupUnavailable extends Error {
 /** The leaf that holds a delegated cgroup's own processes (moby's hack/dind uses the same name). */
 const INIT_LEAF = 'init';
 
-const V2_HINT_CONTAINER =
-  'in a container, run it with a private cgroup namespace and a writable cgroup2 mount (docker run --cgroupns=private --cap-add SYS_ADMIN ...; see README "Security model")';
+const V2_HINT_CONTAINER = 'in a container, run it with --cap-add SYS_ADMIN and a cgroup namespace of its own (docker run --cgroupns=private; README "Security model" lists every flag)';
 
 interface HostProbe {
   readonly mountinfo: string;
   readonly cgroups: string;
   /** True where systemd is the service manager (sd_booted: /run/systemd/system exists). */
   readonly systemd: boolean;
+  /** True in a container (Docker, Podman, a Kubernetes pod), whose cgroup mounts are its own subtree. */
+  readonly container: boolean;
 }
 
 function probeHost(): HostProbe {
@@ -47,7 +48,23 @@ function probeHost(): HostProbe {
     mountinfo: readFileSync('/proc/self/mountinfo', 'utf8'),
     cgroups: readFileSync('/proc/self/cgroup', 'utf8'),
     systemd: existsSync('/run/systemd/system'),
+    container: existsSync('/.dockerenv') || existsSync('/run/.containerenv') || process.env.KUBERNETES_SERVICE_HOST !== undefined || process.env.container !== undefined,
   };
+}
+
+/**
+ * Container runtimes mount the container's cgroups read-only unless privileged; with SYS_ADMIN
+ * the grader makes its own mount of them writable (a bind remount: the flag of this mount point
+ * in the container's mount namespace only, nothing of the host's).
+ */
+function makeWritable(dirs: readonly string[], mountinfo: string, logger: InfraLogger): void {
+  for (const point of readOnlyCgroupMounts(dirs, mountinfo)) {
+    const remount = spawnSync('mount', ['-o', 'remount,bind,rw', point], { encoding: 'utf8' });
+    if (remount.status !== 0) {
+      throw new CgroupUnavailable(`the container's cgroup mount ${point} is read-only and could not be made writable (${(remount.stderr || remount.error?.message || '').trim().split('\n')[0]})`, V2_HINT_CONTAINER);
+    }
+    logger.info(`made the container's cgroup mount ${point} writable (mount -o remount,bind,rw)`);
+  }
 }
 
 function writable(dir: string): boolean {
@@ -72,13 +89,14 @@ let scope: { root: CgroupRoot; holderPid: number } | undefined;
  */
 export function cgroupRoot(logger: InfraLogger, registry: SessionRegistry = new SessionRegistry(), host: HostProbe = probeHost()): CgroupRoot {
   const v1 = ownCgroupDirs(host.mountinfo, host.cgroups);
+  const own = v1 ? undefined : ownUnifiedDir(host.mountinfo, host.cgroups);
+  if (host.container) makeWritable(v1 ? Object.values(v1) : own ? [own] : [], host.mountinfo, logger);
   if (v1) {
     for (const dir of Object.values(v1)) {
       if (!writable(dir)) throw new CgroupUnavailable(`cannot create cgroups below ${dir} (not writable)`, 'the sandbox needs root, or a cgroup subtree delegated to this user');
     }
     return { version: 1, dirs: v1, backend: 'cgroup v1' };
   }
-  const own = ownUnifiedDir(host.mountinfo, host.cgroups);
   if (!own) throw new CgroupUnavailable('no cgroup v1 hierarchy with memory, pids and cpu, and no cgroup v2 mount that holds this process', 'mount cgroup2 at /sys/fs/cgroup, or run the grader on a host with cgroups');
   // A leaf `init/` of a prepared parent: an earlier grader (or a dind entrypoint) did the work.
   if (basename(own) === INIT_LEAF && hasControllers(dirname(own), 'cgroup.subtree_control') && writable(dirname(own))) {

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp-dirs.ts';
-import { Cgroup, ownCgroupDirs, ownUnifiedDir } from './cgroup.ts';
+import { Cgroup, ownCgroupDirs, ownUnifiedDir, readOnlyCgroupMounts } from './cgroup.ts';
 
 const MOUNTINFO = [
   '31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
@@ -63,6 +63,20 @@ describe('ownUnifiedDir', () => {
   it('is undefined where no cgroup2 mount holds this process (outside a namespace\'s root)', () => {
     expect(ownUnifiedDir('25 21 0:22 /kubepods/x /sys/fs/cgroup rw - cgroup2 cgroup2 rw', '0::/system.slice/other')).toBeUndefined();
     expect(ownUnifiedDir('25 21 0:22 / /sys/fs/cgroup rw - tmpfs tmpfs rw', '0::/')).toBeUndefined();
+  });
+});
+
+describe('readOnlyCgroupMounts', () => {
+  it('names the read-only cgroup mounts that hold the given groups, once each (a container\'s)', () => {
+    const mountinfo = [
+      '700 690 0:33 / /sys/fs/cgroup/memory ro,nosuid,nodev - cgroup cgroup rw,memory',
+      '701 690 0:36 / /sys/fs/cgroup/pids rw,nosuid - cgroup cgroup rw,pids',
+      '702 690 0:29 / /sys/fs/cgroup/cpu ro,nosuid - cgroup cgroup rw,cpu',
+      '703 690 0:30 / /sys/fs/cgroup/cpuacct ro,nosuid - cgroup cgroup rw,cpuacct',
+    ].join('\n');
+    expect(readOnlyCgroupMounts(['/sys/fs/cgroup/memory/', '/sys/fs/cgroup/pids/', '/sys/fs/cgroup/cpu/a', '/sys/fs/cgroup/memory/b'], mountinfo)).toEqual(['/sys/fs/cgroup/memory', '/sys/fs/cgroup/cpu']);
+    expect(readOnlyCgroupMounts(['/sys/fs/cgroup/'], '25 21 0:22 / /sys/fs/cgroup ro,nosuid - cgroup2 cgroup2 rw')).toEqual(['/sys/fs/cgroup']);
+    expect(readOnlyCgroupMounts(['/sys/fs/cgroup/'], '25 21 0:22 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw')).toEqual([]);
   });
 });
 

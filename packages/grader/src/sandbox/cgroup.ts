@@ -72,6 +72,8 @@ export const Cgroup = {
 interface Mount {
   readonly root: string;
   readonly point: string;
+  /** Per-mount options (`ro` here makes the mount read-only whatever the filesystem says). */
+  readonly options: string[];
   readonly fstype: string;
   readonly superOptions: string[];
 }
@@ -82,8 +84,8 @@ function parseMounts(mountinfo: string): Mount[] {
     if (!left || !right) return [];
     const [fstype = '', , superOptions = ''] = right.split(' ');
     const fields = left.split(' ');
-    const [root, point] = [fields[3], fields[4]];
-    return root !== undefined && point !== undefined ? [{ root, point, fstype, superOptions: superOptions.split(',') }] : [];
+    const [root, point, options = ''] = [fields[3], fields[4], fields[5]];
+    return root !== undefined && point !== undefined ? [{ root, point, options: options.split(','), fstype, superOptions: superOptions.split(',') }] : [];
   });
 }
 
@@ -148,4 +150,15 @@ export function unifiedDir(path: string, mountinfo = readFileSync('/proc/self/mo
     if (dir !== undefined) return dir;
   }
   return undefined;
+}
+
+/** Mount points of the cgroup filesystems that hold `dirs` and are mounted read-only. */
+export function readOnlyCgroupMounts(dirs: readonly string[], mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): string[] {
+  const mounts = parseMounts(mountinfo).filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2');
+  const holding = (dir: string): Mount | undefined =>
+    mounts.filter((m) => dir === m.point || dir.startsWith(m.point.endsWith('/') ? m.point : `${m.point}/`)).sort((a, b) => b.point.length - a.point.length)[0];
+  return [...new Set(dirs.flatMap((dir) => {
+    const mount = holding(dir);
+    return mount?.options.includes('ro') ? [mount.point] : [];
+  }))];
 }

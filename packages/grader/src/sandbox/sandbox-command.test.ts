@@ -32,6 +32,9 @@ describe('sandboxArgv', () => {
 
   it('chains unshare, the cgroup join, prlimit, setpriv, pasta and bwrap, then the command', () => {
     const order = ['/usr/bin/unshare', '/bin/sh', '/usr/bin/prlimit', '/usr/bin/setpriv', '/usr/bin/pasta', '/usr/bin/bwrap'].map((p) => argv.indexOf(p));
+    // Between pasta and bwrap: a /proc of pasta's pid namespace, in a mount namespace of its own.
+    const afterPasta = argv.slice(argv.indexOf('/usr/bin/pasta'));
+    expect(afterPasta.slice(afterPasta.indexOf('--') + 1, afterPasta.indexOf('/usr/bin/bwrap'))).toEqual(['/usr/bin/unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount -t proc proc /proc && exec "$@"', 'sandbox-proc']);
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(argv.slice(-3)).toEqual(['--', 'node', 'main.js']);

@@ -50,6 +50,11 @@ export const STATUS_FD = 3;
 // process's cgroups, then becomes the rest of the command line.
 const JOIN_SCRIPT = 'set -e; tun=$1; shift; if [ -n "$tun" ]; then mount --bind "$tun" /dev/net/tun; fi; while [ "$1" != -- ]; do echo $$ > "$1"; shift; done; shift; exec "$@"';
 
+// In pasta's namespaces (root of its user namespace, pid 1 of its pid namespace): a /proc of that
+// pid namespace. bwrap reads /proc/<its child's pid>/ns; with the outer /proc that pid is another
+// process (kthreadd on a host) or none at all (in a container: "open /proc/2/ns failed").
+const PROC_SCRIPT = 'mount -t proc proc /proc && exec "$@"';
+
 /** Top-level directories of a merged-/usr system: symlinks are recreated, real dirs bound. */
 const SYSTEM_DIRS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
@@ -68,7 +73,8 @@ function systemDirArgs(): string[] {
 /**
  * The argv that starts `command` contained: unshare (private mounts) → sh (cgroups) → prlimit
  * (open files, no core dumps) → setpriv (the submission's uid, no groups) → pasta (a network
- * namespace with only what `network` allows) → bwrap (user, pid, mount, ipc and uts namespaces;
+ * namespace with only what `network` allows) → unshare + sh (a /proc of pasta's pid namespace)
+ * → bwrap (user, pid, mount, ipc and uts namespaces;
  * a filesystem of read-only toolchains plus the writable target copy, home and /tmp).
  */
 export function sandboxArgv(spec: SandboxSpec, options: { network: SandboxNetwork; procsFiles: readonly string[]; command: readonly string[] }): string[] {
@@ -146,6 +152,15 @@ export function sandboxArgv(spec: SandboxSpec, options: { network: SandboxNetwor
     '--no-map-gw',
     ...pasta,
     '--',
+    tools.unshare,
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    tools.sh,
+    '-c',
+    PROC_SCRIPT,
+    'sandbox-proc',
     tools.bwrap,
     ...bwrap,
     '--',
