@@ -8,17 +8,18 @@
 #   docker build --build-arg BASE_IMAGE=inventory-grader/debian:bookworm -t inventory-datapoint .
 #       (the base `pnpm grader infra images` makes with debootstrap, for machines without a registry)
 #
-# The grader contains targets with namespaces, cgroups and pasta (it runs as root for that, as
-# on the host). A default container cannot make those: the default command grades the repo's own
-# buggy service with --no-sandbox; an untrusted target needs the sandbox, so grade it on the host,
-# or try a --privileged container with /dev/net/tun (not achieved on this project's machines:
-# --privileged is refused there, and with the capabilities, unconfined seccomp, a writable
-# /sys/fs/cgroup and /dev/net/tun, bwrap under pasta stops with "open /proc/2/ns/ns failed").
+# The grader contains targets with namespaces, cgroups and pasta, as root in the container. That
+# needs a few privileges beyond Docker's defaults, and not --privileged (README "Security model",
+# "In a container", says what each one is for and what error its absence gives):
 #
-#   docker run --rm inventory-datapoint                              # grade the buggy service (0.100)
-#   docker run --rm inventory-datapoint run --target reference-fix --no-sandbox
-#   docker run --rm --entrypoint pnpm inventory-datapoint test:fast  # the unit tests
+#   docker run --rm --cap-add SYS_ADMIN --security-opt seccomp=docker/seccomp-sandbox.json \
+#     --security-opt systempaths=unconfined --device /dev/net/tun --cgroupns=private \
+#     inventory-datapoint                                              # grade the buggy service
+#   docker run --rm <the same flags> inventory-datapoint run --target reference-fix
+#   docker run --rm --entrypoint pnpm inventory-datapoint test:fast  # the unit tests (no flags)
 #
+# Without them the grader refuses with SANDBOX_UNAVAILABLE and the flag that is missing;
+# `run ... --no-sandbox` grades uncontained, for the repo's own code only.
 # CI builds it on the debootstrap base and grades the buggy service in it (.ci/run).
 # .dockerignore keeps node_modules and .git out; the COPY list is explicit anyway.
 ARG BASE_IMAGE=debian:bookworm
@@ -87,4 +88,4 @@ RUN find packages -name node_modules -type d -prune -exec rm -rf {} + \
  && rm -rf /root/.m2
 
 ENTRYPOINT ["pnpm", "grader"]
-CMD ["run", "--target", "buggy-service", "--no-sandbox"]
+CMD ["run", "--target", "buggy-service"]
