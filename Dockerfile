@@ -13,7 +13,6 @@
 # "In a container", says what each one is for and what error its absence gives):
 #
 #   docker run --rm --cap-add SYS_ADMIN --security-opt seccomp=docker/seccomp-sandbox.json \
-#     --security-opt systempaths=unconfined --device /dev/net/tun --cgroupns=private \
 #     inventory-datapoint                                              # grade the buggy service
 #   docker run --rm <the same flags> inventory-datapoint run --target reference-fix
 #   docker run --rm --entrypoint pnpm inventory-datapoint test:fast  # the unit tests (no flags)

@@ -9,6 +9,7 @@ import { isAlive } from '../infra/session/cleanup.ts';
 import { SessionRegistry } from '../infra/session/session-registry.ts';
 import { ownCgroupDirs, ownUnifiedDir, readOnlyCgroupMounts, unifiedDir, type CgroupDirs } from './cgroup.ts';
 import { readOr, write } from './cgroup-fs.ts';
+import { inContainer } from './container-host.ts';
 import { enableControllers, V2_CONTROLLERS, type V2Dirs } from './cgroup-v2.ts';
 
 /** Where the sandboxes' cgroups are made, and how the grader came to own it. */
@@ -48,7 +49,7 @@ function probeHost(): HostProbe {
     mountinfo: readFileSync('/proc/self/mountinfo', 'utf8'),
     cgroups: readFileSync('/proc/self/cgroup', 'utf8'),
     systemd: existsSync('/run/systemd/system'),
-    container: existsSync('/.dockerenv') || existsSync('/run/.containerenv') || process.env.KUBERNETES_SERVICE_HOST !== undefined || process.env.container !== undefined,
+    container: inContainer(),
   };
 }
 

@@ -15,7 +15,7 @@ const FIXES: readonly (readonly [RegExp, string])[] = [
   [/setting up uid map: Permission denied|apparmor/i, 'unprivileged user namespaces are restricted by AppArmor (Ubuntu 23.10+): sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile for bwrap and pasta'],
   [/pivot_root/, "a seccomp profile refuses pivot_root: in Docker, --security-opt seccomp=docker/seccomp-sandbox.json (Docker's default profile plus pivot_root)"],
   [/[Cc]ouldn'?t create user namespace|No permissions to create new namespace|unshare.*Operation not permitted|clone.*Operation not permitted/, 'user namespaces are refused: sysctl user.max_user_namespaces > 0 (and kernel.unprivileged_userns_clone=1 where it exists); in Docker, --cap-add SYS_ADMIN and the seccomp profile docker/seccomp-sandbox.json'],
-  [/mount.*proc|proc.*mount|Can't mount proc/i, "the kernel refuses a new /proc while this one is masked (a container's): in Docker, --security-opt systempaths=unconfined; in Kubernetes, securityContext.procMount: Unmasked"],
+  [/mount.*proc|proc.*mount|Can't mount proc/i, "the kernel refuses a new /proc while this one is masked (a container's) and the grader could not mount a visible one (it needs SYS_ADMIN): docker run --cap-add SYS_ADMIN, or --security-opt systempaths=unconfined"],
   [/tun/i, 'pasta cannot open /dev/net/tun: in Docker, --device /dev/net/tun'],
 ];
 

@@ -6,6 +6,7 @@ import { graderCacheDir } from '../infra/cache-dir.ts';
 import type { InfraLogger } from '../infra/infra.ts';
 import type { SessionRegistry } from '../infra/session/session-registry.ts';
 import { cgroupRoot, CgroupUnavailable, type CgroupRoot } from './cgroup-root.ts';
+import { ensureVisibleProc, inContainer, makeTunDevice } from './container-host.ts';
 import { probeSandbox } from './sandbox-probe.ts';
 
 /** Absolute paths of the programs a sandboxed process is started through. */
@@ -74,6 +75,14 @@ export function ensureSandboxTools(logger: InfraLogger, registry?: SessionRegist
     if (error instanceof CgroupUnavailable) throw unavailable(error.message, `${error.hint}; --no-sandbox runs targets uncontained, for debugging only`);
     throw error;
   }
+  if (inContainer()) {
+    if (!existsSync('/dev/net/tun')) {
+      const failed = makeTunDevice(logger);
+      if (failed) throw unavailable(`this container has no /dev/net/tun, and it could not be made (${failed})`, 'docker run --device /dev/net/tun (Kubernetes: allow the tun device, c 10:200)');
+    }
+    // If this fails, the probe below says what the kernel refused.
+    ensureVisibleProc(logger);
+  }
   const tools: SandboxTools = { ...(found as Record<keyof typeof PROGRAMS, string>), cgroupRoot: root, ...tunNodeFor() };
   const failed = probeSandbox(tools);
   if (failed) throw unavailable(failed.what, `${failed.hint}; --no-sandbox runs targets uncontained, for debugging only`);
@@ -92,7 +101,7 @@ function tunNodeFor(): { tunNode?: string } {
     if (!info.isCharacterDevice()) throw new Error('not a character device');
     mode = info.mode;
   } catch (error) {
-    throw unavailable(`/dev/net/tun is unusable (${(error as Error).message}); pasta needs the tun driver`, 'load the tun module (modprobe tun); in Docker, --device /dev/net/tun');
+    throw unavailable(`/dev/net/tun is unusable (${(error as Error).message}); pasta needs the tun driver`, 'load the tun module (modprobe tun)');
   }
   if ((mode & 0o006) === 0o006) return {};
   const dir = join(graderCacheDir(), 'sandbox');
