@@ -1,6 +1,6 @@
 // `pnpm bench`: speed and memory figures for the README (never asserted in tests).
-// BENCH_SECTIONS=infra,grade,sandbox,batch,pgbench,docker,load (default: all but load; docker only where an
-// engine answers) picks what to measure;
+// BENCH_SECTIONS=infra,grade,sandbox,limits,batch,pgbench,docker,load (default: all but load; docker only where an
+// engine answers) picks what to measure; limits needs no servers (it also runs in tools/cgroup2-guest);
 // BENCH_SANDBOX_RUNS (default 3) how many grades with and without the sandbox;
 // BENCH_GRADE_RUNS (default 3) how many grades of the reference fix; BENCH_PGBENCH_ROUNDS
 // (default 5) how many pgbench comparison rounds; the load section (not in the default set: it
@@ -16,6 +16,7 @@ import { dockerEngineAvailable } from '../src/infra/docker-infra.ts';
 import { benchComponentsAlone, benchInfraBoot, type BootSample } from './infra-boot.ts';
 import { cpuHogs, gradesBeside, gradeUnderLoad, type LoadResult } from './load-bench.ts';
 import { comparePgbench, type PgbenchRound } from './pgbench-compare.ts';
+import { benchLimits } from './limits-bench.ts';
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -169,11 +170,19 @@ async function loadSection(): Promise<void> {
   console.log('\nGoal: the reference 1.000 in every run, and no check of the buggy service flipping between runs.');
 }
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,sandbox,batch,pgbench,docker').split(','));
+async function limitsSection(): Promise<void> {
+  const { backend, samples } = await benchLimits();
+  console.log(`\n## The sandbox's limits, reached on purpose (${backend})\n`);
+  console.log('| limit | what | what the kernel reported | time |\n| --- | --- | --- | --- |');
+  for (const s of samples) console.log(`| ${s.limit} | ${s.what} | ${s.measured} | ${s.ms} ms |`);
+}
+
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,sandbox,limits,batch,pgbench,docker').split(','));
 console.log(`# grader benchmarks (${cpus().length} cores, ${mb(totalmem())}, node ${process.version}, ${new Date().toISOString()})\n`);
 if (sections.has('infra')) await infraSection();
 if (sections.has('grade')) await gradeSection();
 if (sections.has('sandbox')) await sandboxSection();
+if (sections.has('limits')) await limitsSection();
 if (sections.has('batch')) await batchSection();
 if (sections.has('pgbench')) await pgbenchSection();
 if (sections.has('docker')) await dockerSection();
