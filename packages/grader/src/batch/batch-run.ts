@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import type { Lifecycle } from '../cli/lifecycle.ts';
 import type { Output } from '../cli/output.ts';
-import { gradeTarget } from '../engine/grade-target.ts';
+import { gradeSubmission, type Budget } from '../engine/grade-submission.ts';
 import { GraderError, isGraderError } from '../errors/grader-error.ts';
 import type { Infra, StartedInfra } from '../infra/infra.ts';
 import { renderJsonReport } from '../reports/json-report.ts';
@@ -76,8 +76,11 @@ export function planBatch(plan: BatchPlan): { doneBefore: number; reusable: (Pen
 
 /**
  * Grades every submission that has no result for its key, one at a time, on infrastructure booted
- * once, and records each result as soon as it is known. An infrastructure failure stops the
- * batch (exit 2) without recording the submission it interrupted.
+ * once, and records each result as soon as it is known. An infrastructure failure while a
+ * submission runs gets it graded again on fresh servers, and becomes its verdict if it happens
+ * again (engine/grade-submission.ts); one the grader cannot repair (servers that cannot be
+ * replaced, or fail a probe right after) stops the batch (exit 2) without recording the
+ * submission it interrupted.
  */
 export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecycle, output: Output): Promise<BatchOutcome> {
   const { store } = plan;
@@ -249,11 +252,16 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
     await infra.recover();
   }
   if (plan.sandbox && isGoTarget(target)) await ensureGoBuildCache(output, plan.limits);
-  const budget = new AbortController();
   const reason = `budget exceeded: the submission's grade ran past its budget of ${Math.round(plan.budgetMs / 1000)} s`;
-  const timer = setTimeout(() => budget.abort(reason), Math.max(0, plan.budgetMs - spentMs));
+  let grades = 0;
+  // The first grade's budget has paid for the diff; a grade again on fresh servers gets it whole.
+  const budget = (): Budget => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(reason), Math.max(0, plan.budgetMs - (grades++ === 0 ? spentMs : 0)));
+    return { signal: controller.signal, done: () => clearTimeout(timer) };
+  };
   try {
-    const { results, containment } = await gradeTarget({
+    const { results, containment, infraAttempts, budgetExceeded } = await gradeSubmission({
       target,
       selected: plan.selected,
       seed: plan.settings.seed,
@@ -265,13 +273,13 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
       ...(dependencies ? { dependencies } : {}),
       buildTimeoutMs: plan.buildTimeoutMs,
       logger: output,
-      signal: budget.signal,
+      budget,
     });
     const score = computeScore(results, plan.weights);
     const durationMs = Date.now() - startedAt.getTime();
     writeFileSync(
       join(folder, 'report.json'),
-      renderJsonReport({ target: sub.id, seed: plan.settings.seed, graderVersion: GRADER_VERSION, infraKind: infra.kind, containment, startedAt, durationMs, results, score }),
+      renderJsonReport({ target: sub.id, seed: plan.settings.seed, graderVersion: GRADER_VERSION, infraKind: infra.kind, containment, startedAt, durationMs, results, score, infraAttempts }),
     );
     const checks: Record<string, { passed: number; runs: number }> = {};
     for (const [id, rate] of passRates(results)) checks[id] = { passed: rate.passed, runs: rate.runs };
@@ -281,16 +289,16 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
       submission: describe(sub, digest),
       status: 'graded',
       score: score.score,
-      resolved: !budget.signal.aborted && results.some((r) => r.status === 'passed') && results.every((r) => r.status !== 'failed'),
-      ...(budget.signal.aborted ? { reason } : {}),
-      budgetExceeded: budget.signal.aborted,
+      resolved: !budgetExceeded && results.some((r) => r.status === 'passed') && results.every((r) => r.status !== 'failed'),
+      ...(budgetExceeded ? { reason } : {}),
+      budgetExceeded,
       categories: score.categories.map(({ category, weight, earned, passed, total }) => ({ category, weight, earned, passed, total })),
       checks,
       durationMs,
       gradedAt: new Date().toISOString(),
+      ...(infraAttempts.length > 0 ? { infraAttempts } : {}),
     };
   } finally {
-    clearTimeout(timer);
     // What was graded stays in the folder; the linked dependencies are the task's, not the submission's.
     if (linked) rmSync(linked, { recursive: true, force: true });
   }

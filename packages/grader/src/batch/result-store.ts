@@ -50,6 +50,8 @@ export interface SubmissionResult {
   readonly gradedAt: string;
   /** Id of the submission with identical content whose result this one copies. */
   readonly reusedFrom?: string;
+  /** Grades an infrastructure failure ended, with what broke (engine/grade-submission.ts); two = the verdict. */
+  readonly infraAttempts?: readonly { readonly infraFailure: string; readonly runDir: string }[];
 }
 
 export const MANIFEST = 'batch.json';

@@ -53,6 +53,12 @@ export interface Containment {
 export interface GradeOutcome {
   readonly results: CheckResult[];
   readonly containment: Containment;
+  /**
+   * The grader's infrastructure failed while the target ran, in a way the health checks do not
+   * see (a scenario's set-up, a wait): the first such failure. The checks it hit, and every check
+   * of the runs after it, fail with InfraFailure.PREFIX; grade-submission.ts decides what that means.
+   */
+  readonly infraFailure?: string;
 }
 
 function stripInfraPrefix(message: string): string {
@@ -65,7 +71,8 @@ export const NOT_CONTAINED = 'NOT CONTAINED (--no-sandbox): the target ran as th
 /**
  * Sets up the target's sandbox, builds the target once in it, then runs the selected checks
  * `repeat` times. A failed build fails every selected check (a verdict on the target); a failure
- * of the grader's own infrastructure throws INFRA_FAILED, as it says nothing about the target.
+ * of the grader's own infrastructure ends the grade with `infraFailure` set (runs after it are
+ * not started), as it says nothing about the target yet.
  */
 export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOutcome> {
   const { target, selected, seed, repeat, runDir, infra, listener, onRun, signal } = options;
@@ -88,7 +95,12 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
     }
     const buildFailure = setupFailure ?? (build?.ok === false ? `target build failed: ${build.reason}` : undefined);
     const results: CheckResult[] = [];
+    let infraFailure: string | undefined;
     for (let run = 0; run < repeat; run++) {
+      if (infraFailure) {
+        results.push(...failSelected(selected, `${InfraFailure.PREFIX}${infraFailure}`, run));
+        continue;
+      }
       if (signal?.aborted) {
         results.push(...failSelected(selected, abortReason(), run));
         continue;
@@ -123,10 +135,8 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
       if (judgedBeforeAbort !== undefined) {
         const kept = outcome.results.slice(0, judgedBeforeAbort).filter((r) => r.status !== 'skipped');
         // A failure of the grader's own before the budget ran out is still the grader's.
-        const infraFailure = kept.find((r) => r.message?.startsWith(InfraFailure.PREFIX));
-        if (infraFailure) {
-          throw new GraderError('INFRA_FAILED', `the grader's infrastructure failed while grading ${target.name}: ${stripInfraPrefix(infraFailure.message ?? '')}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
-        }
+        const hit = kept.find((r) => r.message?.startsWith(InfraFailure.PREFIX));
+        if (hit) infraFailure = stripInfraPrefix(hit.message ?? '');
         const keptIds = new Set(kept.map((r) => r.id));
         const rest = failSelected(selected, abortReason(), run).filter((r) => r.status === 'skipped' || !keptIds.has(r.id));
         for (const r of rest) if (r.status === 'failed') listener?.(r);
@@ -142,12 +152,10 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
         results.push(...outcome.results.map((r) => (r.status === 'failed' ? { ...r, message: `${reason}: ${stripInfraPrefix(r.message ?? '')}` } : r)));
         continue;
       }
-      if (outcome.infraFailures.length > 0) {
-        throw new GraderError('INFRA_FAILED', `the grader's infrastructure failed while grading ${target.name}: ${outcome.infraFailures[0]}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
-      }
+      infraFailure = outcome.infraFailures[0];
       results.push(...outcome.results);
     }
-    return { results, containment };
+    return { results, containment, ...(infraFailure ? { infraFailure } : {}) };
   } finally {
     signal?.removeEventListener('abort', stopTarget);
     sandbox?.stop();

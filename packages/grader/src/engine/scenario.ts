@@ -65,6 +65,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
             return [];
           }
         });
+        crashes.push(...systems.flatMap((s) => s.proxy?.refusals() ?? []));
         await Promise.allSettled(systems.map((s) => s.close()));
         if (exclusive) turn?.finish();
         else turn?.finished(definition.id);

@@ -5,7 +5,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { LatencyProxy } from '../faults/latency-proxy.ts';
 import { terminateTargetConnections } from '../faults/connection-killer.ts';
-import { Namespace } from '../infra/namespace.ts';
+import { Namespace, TARGET_CONNECTION_LIMIT } from '../infra/namespace.ts';
 import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
 import { SandboxLauncher } from '../sandbox/sandbox-launcher.ts';
 import { CpuStarvation, TargetDeadline } from '../target/cpu-wait.ts';
@@ -152,7 +152,8 @@ export class System {
       let proxy: LatencyProxy | undefined;
       if (options.latencyMs) {
         const upstream = new URL(ns.adminUrl);
-        proxy = await new LatencyProxy({ upstreamHost: upstream.hostname, upstreamPort: Number(upstream.port), latencyMs: options.latencyMs }).start();
+        // No more sockets than the role may hold: the server's slots beyond that are the grader's.
+        proxy = await new LatencyProxy({ upstreamHost: upstream.hostname, upstreamPort: Number(upstream.port), latencyMs: options.latencyMs, maxConnections: TARGET_CONNECTION_LIMIT }).start();
       }
       const system = new System(ctx, ns, db, admin, producer, proxy, session, logDir, new Map(Object.entries(options.products)), options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS, options.scenario);
       system.mark(`namespace ${ns.name} ready (${Date.now() - t0} ms)`);

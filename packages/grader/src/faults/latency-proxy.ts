@@ -5,6 +5,8 @@ export interface LatencyProxyOptions {
   readonly upstreamPort: number;
   /** Added to every chunk the target sends to the server (so to every query round trip). */
   readonly latencyMs: number;
+  /** Connections the target may hold open at once; one more is closed as soon as it is accepted. */
+  readonly maxConnections?: number;
 }
 
 /**
@@ -16,6 +18,8 @@ export class LatencyProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private connections = 0;
+  private open = 0;
+  private refusedCount = 0;
   private delayed = 0;
   port = 0;
 
@@ -44,6 +48,17 @@ export class LatencyProxy {
     return this.connections;
   }
 
+  /** Connections closed on arrival because maxConnections were open. */
+  get refused(): number {
+    return this.refusedCount;
+  }
+
+  /** Why the target lost connections here, for its failure messages; undefined if it did not. */
+  refusals(): string | undefined {
+    if (this.refusedCount === 0) return undefined;
+    return `the grader's database proxy refused ${this.refusedCount} connection(s): the target held ${this.options.maxConnections} open at once, the most it may`;
+  }
+
   /** Rewrites a postgres URL to go through the proxy. */
   url(databaseUrl: string): string {
     const url = new URL(databaseUrl);
@@ -53,6 +68,13 @@ export class LatencyProxy {
   }
 
   private accept(client: Socket): void {
+    if (this.options.maxConnections !== undefined && this.open >= this.options.maxConnections) {
+      this.refusedCount += 1;
+      client.destroy();
+      return;
+    }
+    this.open += 1;
+    client.once('close', () => (this.open -= 1));
     this.connections += 1;
     const upstream = createConnection({ host: this.options.upstreamHost, port: this.options.upstreamPort });
     this.sockets.add(client);

@@ -42,6 +42,8 @@ export class ExternalInfra implements Infra {
         const problems = await endpointHealth(endpoints);
         if (problems.length > 0) throw cannotRecover('external', problems);
       },
+      replace: (why: string) =>
+        Promise.reject(new GraderError('INFRA_FAILED', `the external servers would need replacing (${why}) and the grader cannot replace them`, 'give the grader fresh servers (--kafka-brokers/--database-url), or use --infra local or docker, which it replaces itself; then rerun')),
       stop: () => Promise.resolve(),
       [Symbol.asyncDispose]: () => Promise.resolve(),
     };

@@ -1,5 +1,6 @@
 import { GraderError } from '../errors/grader-error.ts';
 import type { InfraEndpoints } from './infra.ts';
+import { Namespace } from './namespace.ts';
 import { probeKafkaAdmin, probePostgres } from './wait/probes.ts';
 import { forProbe } from './wait/wait-strategy.ts';
 
@@ -46,4 +47,32 @@ export function cannotRecover(kind: string, problems: readonly string[]): Grader
     `the ${kind} infrastructure is down (${problems.join('; ')}) and the grader cannot restart it`,
     'restart the servers you passed with --kafka-brokers/--database-url, then rerun',
   );
+}
+
+/**
+ * What a grade needs of the servers, done once as a correct target's scenario would: a namespace
+ * (role, database, topic of 6 partitions with a leader each) made and dropped within `timeoutMs`.
+ * Undefined when it worked, else why not. Run right after servers were replaced: fresh servers
+ * that fail it are the grader's problem (exit 2), not the next submission's.
+ */
+export async function knownGoodProbe(endpoints: InfraEndpoints, timeoutMs = 60_000): Promise<string | undefined> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no namespace within ${timeoutMs / 1000} s`), timeoutMs);
+  });
+  const attempt = (async (): Promise<string | undefined> => {
+    try {
+      const ns = await Namespace.create(endpoints, { label: 'probe', partitions: 6 });
+      await ns.drop();
+      return undefined;
+    } catch (error) {
+      return `${error instanceof Error ? error.message : String(error)} (after ${Date.now() - started} ms)`;
+    }
+  })();
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -48,5 +48,11 @@ export interface StartedInfra extends AsyncDisposable {
    * working servers; `endpoints` may change. Throws INFRA_FAILED when it cannot.
    */
   recover(): Promise<void>;
+  /**
+   * Replaces both servers with fresh ones (a broker with an empty log dir, a new PostgreSQL
+   * cluster), whatever health() says: for damage the health checks do not see. `endpoints` change.
+   * Throws INFRA_FAILED when it cannot (external servers are not the grader's to replace).
+   */
+  replace(why: string): Promise<void>;
   stop(): Promise<void>;
 }

@@ -150,20 +150,34 @@ export class StartedLocalInfra implements StartedInfra {
   /** Restarts (fresh, on new ports) whichever server is down. */
   async recover(): Promise<void> {
     const problems = await this.health();
-    if (problems.some((p) => p.startsWith('Kafka'))) {
-      this.logger.warn(`restarting Kafka (${problems.find((p) => p.startsWith('Kafka'))})`);
-      await this.kafkaServer.stop();
-      rmSync(this.kafkaServer.dir, { recursive: true, force: true });
-      this.kafkaServer = await this.starter.kafka();
-      await warmUpGroupCoordinator(this.kafkaServer.brokers);
-    }
-    if (problems.some((p) => p.startsWith('PostgreSQL'))) {
-      this.logger.warn(`restarting PostgreSQL (${problems.find((p) => p.startsWith('PostgreSQL'))})`);
-      await this.postgresServer.stop();
-      rmSync(this.postgresServer.dataDir, { recursive: true, force: true });
-      this.postgresServer = await this.starter.postgres();
-    }
-    if (problems.length > 0) this.session.setEndpoints(this.endpoints);
+    const kafka = problems.find((p) => p.startsWith('Kafka'));
+    const postgres = problems.find((p) => p.startsWith('PostgreSQL'));
+    if (kafka) await this.restartKafka(kafka);
+    if (postgres) await this.restartPostgres(postgres);
+  }
+
+  async replace(why: string): Promise<void> {
+    await this.restartKafka(why);
+    await this.restartPostgres(why);
+  }
+
+  /** A new broker with an empty log dir, on a new port. */
+  private async restartKafka(why: string): Promise<void> {
+    this.logger.warn(`restarting Kafka (${why})`);
+    await this.kafkaServer.stop();
+    rmSync(this.kafkaServer.dir, { recursive: true, force: true });
+    this.kafkaServer = await this.starter.kafka();
+    await warmUpGroupCoordinator(this.kafkaServer.brokers);
+    this.session.setEndpoints(this.endpoints);
+  }
+
+  /** A new cluster (initdb), on a new port. */
+  private async restartPostgres(why: string): Promise<void> {
+    this.logger.warn(`restarting PostgreSQL (${why})`);
+    await this.postgresServer.stop();
+    rmSync(this.postgresServer.dataDir, { recursive: true, force: true });
+    this.postgresServer = await this.starter.postgres();
+    this.session.setEndpoints(this.endpoints);
   }
 
   /** Stops both servers, kills anything left in the session, removes temp dirs. Idempotent. */

@@ -30,6 +30,28 @@ export const NAMESPACES_AT_ONCE = 6;
 export const SERVER_MAX_CONNECTIONS = NAMESPACES_AT_ONCE * TARGET_CONNECTION_LIMIT + 100;
 
 /**
+ * Slots only superusers (the grader) may take, on the servers the grader starts: what the
+ * namespaces may not hold. Targets reach the server only through the latency proxy, which lets
+ * each hold at most TARGET_CONNECTION_LIMIT sockets, so even connections that never log in (they
+ * hold a slot until authentication_timeout) cannot crowd out the grader.
+ */
+export const GRADER_RESERVED_CONNECTIONS = SERVER_MAX_CONNECTIONS - NAMESPACES_AT_ONCE * TARGET_CONNECTION_LIMIT;
+
+/** The settings of the servers the grader starts (local and docker): capacity, and durability off (the data is throwaway). */
+export const SERVER_SETTINGS = [
+  `max_connections=${SERVER_MAX_CONNECTIONS}`,
+  `superuser_reserved_connections=${GRADER_RESERVED_CONNECTIONS}`,
+  // A connection that never logs in gives its slot back after 10 s, not the default 60.
+  'authentication_timeout=10s',
+  'fsync=off',
+  'synchronous_commit=off',
+  'full_page_writes=off',
+];
+
+/** Temporary files one session of a target may write (sorts, hashes): the server's disk is the machine's. */
+export const TARGET_TEMP_FILE_LIMIT = '1GB';
+
+/**
  * One isolated slice of the shared infrastructure: its own database, topic and consumer group,
  * and a login role of its own (random password, owner of this database only, no superuser,
  * CREATEDB or CREATEROLE, a connection limit, CONNECT on no other database). Created by the
@@ -68,6 +90,8 @@ export class Namespace {
         await client.query(
           `CREATE ROLE "${name}" LOGIN PASSWORD '${password}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT ${TARGET_CONNECTION_LIMIT}`,
         );
+        // A superuser-only setting: the role cannot raise it.
+        await client.query(`ALTER ROLE "${name}" SET temp_file_limit = '${TARGET_TEMP_FILE_LIMIT}'`);
         await client.query(`CREATE DATABASE "${name}" OWNER "${name}"`);
         // PUBLIC may connect to every new database by default: only its owner (and superusers) may.
         await client.query(`REVOKE ALL ON DATABASE "${name}" FROM PUBLIC`);

@@ -34,6 +34,12 @@ export interface JsonReport {
   readonly passRates: Readonly<Record<string, JsonPassRate>>;
   /** Every check's verdict in every repeat, in execution order, skipped ones included. */
   readonly results: readonly JsonCheckResult[];
+  /**
+   * Grades of the target that an infrastructure failure ended before these results, each with
+   * what broke and where its logs are; absent when the first grade counted (added within schema
+   * version 1). Two of them mean the failure happened again on fresh servers and became the verdict.
+   */
+  readonly infraAttempts?: readonly { readonly infraFailure: string; readonly runDir: string }[];
 }
 
 /** The weighted score of the run. */
@@ -108,6 +114,7 @@ export function buildJsonReport(data: ReportData): JsonReport {
       categories: data.score.categories.map(({ category, weight, earned, passed, total }) => ({ category, weight, earned, passed, total })),
     },
     passRates: rates,
+    ...(data.infraAttempts && data.infraAttempts.length > 0 ? { infraAttempts: data.infraAttempts.map(({ infraFailure, runDir }) => ({ infraFailure, runDir })) } : {}),
     results: data.results.map((r) => ({
       id: r.id,
       category: r.category,

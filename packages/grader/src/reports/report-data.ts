@@ -1,3 +1,4 @@
+import type { InfraAttempt } from '../engine/grade-submission.ts';
 import type { Containment } from '../engine/grade-target.ts';
 import type { InfraKind } from '../infra/infra.ts';
 import type { CheckResult, Score } from '../scoring/types.ts';
@@ -25,6 +26,8 @@ export interface ReportData {
   readonly results: readonly CheckResult[];
   /** computeScore(results, weights). */
   readonly score: Score;
+  /** Earlier grades that the infrastructure ended (engine/grade-submission.ts); these results are the last grade's. */
+  readonly infraAttempts?: readonly InfraAttempt[];
 }
 
 /** Number of repeats in the results (distinct `run` indices; 0 when there are none). */

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { CATALOG } from '../../checks/catalog.ts';
-import { gradeTarget, NOT_CONTAINED } from '../../engine/grade-target.ts';
+import { NOT_CONTAINED } from '../../engine/grade-target.ts';
+import { gradeSubmission } from '../../engine/grade-submission.ts';
 import { ExitCode, GraderError } from '../../errors/grader-error.ts';
 import { selectInfra } from '../../infra/select-infra.ts';
 import { REPO_ROOT } from '../../paths.ts';
@@ -103,7 +104,7 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
 
     const total = selected.length * args.repeat;
     let finished = 0;
-    const { results, containment } = await gradeTarget({
+    const { results, containment, infraAttempts } = await gradeSubmission({
       target,
       sandbox,
       sandboxLimits: limits,
@@ -137,6 +138,7 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
       durationMs: Date.now() - startedAt.getTime(),
       results,
       score,
+      infraAttempts,
     };
     if (args.json) await writeReport(resolve(args.json), renderJsonReport(data));
     if (args.junit) await writeReport(resolve(args.junit), renderJunitReport(data));

@@ -76,7 +76,7 @@ describe('postgresContainerOptions', () => {
   });
 
   it('turns durability off through server arguments', () => {
-    expect(options.Cmd).toEqual(['postgres', '-c', 'max_connections=700', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
+    expect(options.Cmd).toEqual(['postgres', '-c', 'max_connections=700', '-c', 'superuser_reserved_connections=100', '-c', 'authentication_timeout=10s', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
   });
 });
 

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { KAFKA_IMAGE, POSTGRES_IMAGE, GROUP_INITIAL_REBALANCE_DELAY_MS } from '../versions.ts';
 import { containerName, graderLabels, type ContainerOwner } from './labels.ts';
-import { SERVER_MAX_CONNECTIONS } from '../namespace.ts';
+import { SERVER_SETTINGS } from '../namespace.ts';
 
 /** Container-side ports. The external Kafka listener and Postgres are published on 127.0.0.1. */
 export const KAFKA_EXTERNAL_PORT = 9092;
@@ -83,7 +83,7 @@ export interface PostgresContainerSpec {
  * on a random 127.0.0.1 port that the engine picks (read back from inspect()).
  */
 export function postgresContainerOptions(spec: PostgresContainerSpec): Dockerode.ContainerCreateOptions {
-  const settings = [`max_connections=${SERVER_MAX_CONNECTIONS}`, 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
+  const settings = SERVER_SETTINGS;
   return {
     name: containerName(spec.owner.sessionId, 'postgres'),
     Image: spec.image ?? POSTGRES_IMAGE,

