@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import type { Lifecycle } from '../cli/lifecycle.ts';
 import type { Output } from '../cli/output.ts';
-import { gradeSubmission, type Budget } from '../engine/grade-submission.ts';
+import { gradeSubmission, tidyServers, type Budget } from '../engine/grade-submission.ts';
 import { GraderError, isGraderError } from '../errors/grader-error.ts';
 import type { Infra, StartedInfra } from '../infra/infra.ts';
 import { renderJsonReport } from '../reports/json-report.ts';
@@ -109,6 +109,9 @@ export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecyc
     if (lifecycle.signal.aborted) throw lifecycle.signal.reason as Error;
     try {
       const result = await gradeOne(plan, pending, started, await bases(), output);
+      // Whatever it left on the servers goes before the next one starts.
+      const leftOnServers = await tidyServers(started, output);
+      if (leftOnServers) writeFileSync(join(store.folderOf(pending.sub), 'left-on-servers.txt'), `${leftOnServers}\n`);
       store.finish(pending.sub, result);
       store.writeSummary();
       graded += 1;

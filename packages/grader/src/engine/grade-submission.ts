@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import { knownGoodProbe } from '../infra/health.ts';
+import { describeLeftovers, removeLeftovers } from '../infra/leftovers.ts';
 import { silentLogger, type InfraLogger, type StartedInfra } from '../infra/infra.ts';
 import { InfraFailure } from './check-failure.ts';
 import { gradeTarget, type GradeOutcome, type GradeTargetOptions } from './grade-target.ts';
@@ -74,4 +75,26 @@ export async function gradeSubmission(options: Omit<GradeTargetOptions, 'signal'
     await replaceServers(options.infra, why, logger);
     return { ...graded, results, infraAttempts: attempts, budgetExceeded };
   }
+}
+
+/** Past this many partitions left by one submission, the broker is replaced rather than trusted to digest their deletion. */
+export const LEFTOVER_PARTITIONS_LIMIT = 200;
+
+/**
+ * After a submission, on servers the grader owns: removes every topic, group, database and role it
+ * left (targets may create topics and groups of any name), and when it left many partitions,
+ * replaces both servers (a broker still deleting thousands of partitions is slow to lead new ones).
+ * Returns what was found, for the logs.
+ */
+export async function tidyServers(infra: StartedInfra, logger: InfraLogger): Promise<string | undefined> {
+  if (infra.kind === 'external') return undefined;
+  const found = await removeLeftovers(infra.endpoints);
+  const what = describeLeftovers(found);
+  if (!what) return undefined;
+  if (found.partitions > LEFTOVER_PARTITIONS_LIMIT) {
+    await replaceServers(infra, `the last submission left ${what}`, logger);
+  } else {
+    logger.info(`removed what the last submission left: ${what}`);
+  }
+  return what;
 }

@@ -39,6 +39,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
     let observations: R | undefined;
     let failure: Error | undefined;
     let crashes: string[] = [];
+    let refusals: string[] = [];
     const systems: System[] = [];
 
     const turn = ExclusiveTurn.of(ctx);
@@ -65,7 +66,8 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
             return [];
           }
         });
-        crashes.push(...systems.flatMap((s) => s.proxy?.refusals() ?? []));
+        refusals = systems.flatMap((s) => s.proxy?.refusals() ?? []);
+        crashes.push(...refusals);
         await Promise.allSettled(systems.map((s) => s.close()));
         if (exclusive) turn?.finish();
         else turn?.finished(definition.id);
@@ -79,7 +81,8 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
     for (const [id, verdict] of Object.entries(definition.checks)) {
       const test = selected.includes(id) ? it : it.skip;
       test(id, () => {
-        if (failure) throw failure;
+        // A target that did not come up may say why through the connections it was refused.
+        if (failure) throw failure instanceof CheckFailure && refusals.length > 0 ? new CheckFailure(`${failure.message}; ${refusals.join('; ')}`) : failure;
         if (observations === undefined) throw new InfraFailure(`scenario ${definition.id} produced no observations`);
         try {
           verdict(observations);

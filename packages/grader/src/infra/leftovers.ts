@@ -1,0 +1,52 @@
+import { withAdminClient, withKafkaAdmin } from './namespace.ts';
+import type { InfraEndpoints } from './infra.ts';
+
+/** Topics the broker keeps for itself. */
+const KAFKA_INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+
+/** What a graded submission left on the servers, once every namespace of its grade was dropped. */
+export interface Leftovers {
+  readonly topics: readonly string[];
+  /** Partitions of those topics. */
+  readonly partitions: number;
+  readonly groups: readonly string[];
+  readonly databases: readonly string[];
+  readonly roles: readonly string[];
+}
+
+/** One line for logs: what was found, or undefined when nothing was. */
+export function describeLeftovers(found: Leftovers): string | undefined {
+  const parts = [
+    found.topics.length > 0 ? `${found.topics.length} topic(s) with ${found.partitions} partition(s) (e.g. ${found.topics[0]})` : '',
+    found.groups.length > 0 ? `${found.groups.length} consumer group(s) (e.g. ${found.groups[0]})` : '',
+    found.databases.length > 0 ? `${found.databases.length} database(s)` : '',
+    found.roles.length > 0 ? `${found.roles.length} role(s)` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
+
+/**
+ * Between two submissions on servers the grader owns (never on --infra external, where other
+ * graders may have namespaces): deletes every topic and consumer group but Kafka's internal ones,
+ * and every namespace database and role that is still there (a target may create topics and
+ * groups of any name; a namespace whose drop failed leaves its database). Returns what it found:
+ * a check, not a hope.
+ */
+export async function removeLeftovers(endpoints: InfraEndpoints): Promise<Leftovers> {
+  const kafka = await withKafkaAdmin(endpoints.kafkaBrokers, async (admin) => {
+    const topics = (await admin.listTopics()).filter((t) => !KAFKA_INTERNAL_TOPICS.has(t));
+    const { topics: metadata } = topics.length > 0 ? await admin.fetchTopicMetadata({ topics }) : { topics: [] };
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+    return { topics, partitions: metadata.reduce((n, t) => n + t.partitions.length, 0), groups };
+  });
+  const postgres = await withAdminClient(endpoints.databaseUrl, async (client) => {
+    const databases = (await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'grader\\_%'`)).rows.map((r) => r.datname);
+    const roles = (await client.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'grader\\_%' AND NOT rolsuper`)).rows.map((r) => r.rolname);
+    for (const db of databases) await client.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    for (const role of roles) await client.query(`DROP ROLE IF EXISTS "${role}"`);
+    return { databases, roles };
+  });
+  return { ...kafka, ...postgres };
+}
