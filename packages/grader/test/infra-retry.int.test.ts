@@ -87,7 +87,7 @@ describe('an infrastructure failure while a submission runs (real servers, an in
     const faulty = new InjectedFault(infra, false);
     const outcome = await grade(faulty);
     expect(outcome.infraAttempts).toHaveLength(1);
-    expect(outcome.infraAttempts[0]?.infraFailure).toMatch(/scenario oversell broke: .*password authentication failed/);
+    expect(outcome.infraAttempts[0]?.infraFailure).toMatch(/could not set up scenario oversell: .*password authentication failed/);
     expect(faulty.replaced).toBe(1);
     // Fresh servers: a new broker (new port, empty log dir).
     expect(infra.endpoints.kafkaBrokers[0]).not.toBe(before);
@@ -104,7 +104,7 @@ describe('an infrastructure failure while a submission runs (real servers, an in
     expect(faulty.replaced).toBe(2);
     const failed = outcome.results.filter((r) => r.status === 'failed');
     expect(failed.map((r) => r.id).sort()).toEqual([...ONLY].sort());
-    for (const r of failed) expect(r.message).toMatch(/^the infrastructure failed while the submission ran, twice, the second time on fresh servers \(scenario oversell broke: .*\); first: /);
+    for (const r of failed) expect(r.message).toMatch(/^the infrastructure failed while the submission ran, twice, the second time on fresh servers \(could not set up scenario oversell: .*password authentication failed.*\); first: could not set up scenario oversell/);
     // The next submission is graded normally on the servers left behind.
     const next = await gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra, sandbox: true });
     expect(next.infraAttempts).toEqual([]);
