@@ -1,16 +1,16 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../src/checks/catalog.ts';
 import { tidyServers } from '../src/engine/grade-submission.ts';
 import { gradeTarget } from '../src/engine/grade-target.ts';
 import { silentLogger } from '../src/infra/infra.ts';
 import { describeLeftovers, removeLeftovers } from '../src/infra/leftovers.ts';
-import { LocalInfra, type StartedLocalInfra } from '../src/infra/local-infra.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import { computeScore } from '../src/scoring/score.ts';
 import { loadWeights } from '../src/scoring/weights.ts';
 import { resolveTarget } from '../src/target/target-spec.ts';
 import { eventually, sandboxLeftovers } from './helpers/processes.ts';
+import { localInfraForSuite } from './helpers/suite-infra.ts';
 import { tempDir } from './helpers/temp-dirs.ts';
 
 const HOSTILE = join(REPO_ROOT, 'packages/grader/test/hostile');
@@ -24,19 +24,11 @@ interface Graded {
 }
 
 describe('hostile targets (real sandbox, Kafka and PostgreSQL)', () => {
-  let infra: StartedLocalInfra | undefined;
-
-  beforeAll(async () => {
-    infra = await new LocalInfra().start();
-  }, 180_000);
-
-  afterAll(async () => {
-    await infra?.stop();
-  });
+  const servers = localInfraForSuite();
 
   /** Grades on the oversell scenario; a GraderError here is what `grader run` turns into exit 2. */
   async function grade(dir: string, sandbox = true): Promise<Graded> {
-    if (!infra) throw new Error('infrastructure did not start');
+    const infra = servers();
     const { results } = await gradeTarget({
       target: resolveTarget(dir),
       selected: ONLY,
@@ -91,12 +83,11 @@ describe('hostile targets (real sandbox, Kafka and PostgreSQL)', () => {
       }
       expect(await eventually(() => sandboxLeftovers().length === 0, 10_000), sandboxLeftovers().join(', ')).toBe(true);
       // What it left on the servers goes, as between two submissions of a batch; then nothing is left.
-      if (!infra) throw new Error('infrastructure did not start');
-      await tidyServers(infra, silentLogger);
-      expect(describeLeftovers(await removeLeftovers(infra.endpoints))).toBeUndefined();
+      await tidyServers(servers(), silentLogger);
+      expect(describeLeftovers(await removeLeftovers(servers().endpoints))).toBeUndefined();
       // A server the target broke is restarted before the next target starts.
       await referenceStillScoresOne();
-      expect(await infra?.health()).toEqual([]);
+      expect(await servers().health()).toEqual([]);
     }, 240_000);
   }
 

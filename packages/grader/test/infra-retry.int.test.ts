@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../src/checks/catalog.ts';
 import { gradeSubmission } from '../src/engine/grade-submission.ts';
 import type { InfraEndpoints, StartedInfra } from '../src/infra/infra.ts';
-import { LocalInfra, type StartedLocalInfra } from '../src/infra/local-infra.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import { computeScore } from '../src/scoring/score.ts';
 import { loadWeights } from '../src/scoring/weights.ts';
 import { resolveTarget } from '../src/target/target-spec.ts';
+import { localInfraForSuite } from './helpers/suite-infra.ts';
 import { tempDir } from './helpers/temp-dirs.ts';
 
 const weights = loadWeights(join(REPO_ROOT, 'weights.json'), CATALOG);
@@ -67,22 +67,14 @@ class InjectedFault implements StartedInfra {
 }
 
 describe('an infrastructure failure while a submission runs (real servers, an injected fault)', () => {
-  let infra: StartedLocalInfra | undefined;
-
-  beforeAll(async () => {
-    infra = await new LocalInfra().start();
-  }, 180_000);
-
-  afterAll(async () => {
-    await infra?.stop();
-  });
+  const servers = localInfraForSuite();
 
   async function grade(faulty: InjectedFault) {
     return gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra: faulty, sandbox: true });
   }
 
   it('once: the servers are replaced and the submission graded again from the start; that grade counts', async () => {
-    if (!infra) throw new Error('infrastructure did not start');
+    const infra = servers();
     const before = infra.endpoints.kafkaBrokers[0];
     const faulty = new InjectedFault(infra, false);
     const outcome = await grade(faulty);
@@ -97,7 +89,7 @@ describe('an infrastructure failure while a submission runs (real servers, an in
   }, 300_000);
 
   it('twice: it becomes the verdict (the checks it hit fail saying so), the servers are replaced for what comes next, nothing is thrown', async () => {
-    if (!infra) throw new Error('infrastructure did not start');
+    const infra = servers();
     const faulty = new InjectedFault(infra, true);
     const outcome = await grade(faulty);
     expect(outcome.infraAttempts).toHaveLength(2);
