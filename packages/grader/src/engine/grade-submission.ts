@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import { knownGoodProbe } from '../infra/health.ts';
-import { describeLeftovers, removeLeftovers } from '../infra/leftovers.ts';
+import { describeLeftovers, removeLeftovers, type Leftovers } from '../infra/leftovers.ts';
 import { silentLogger, type InfraLogger, type StartedInfra } from '../infra/infra.ts';
 import { InfraFailure } from './check-failure.ts';
 import { gradeTarget, type GradeOutcome, type GradeTargetOptions } from './grade-target.ts';
@@ -82,19 +82,37 @@ export const LEFTOVER_PARTITIONS_LIMIT = 200;
 
 /**
  * After a submission, on servers the grader owns: removes every topic, group, database and role it
- * left (targets may create topics and groups of any name), and when it left many partitions,
- * replaces both servers (a broker still deleting thousands of partitions is slow to lead new ones).
- * Returns what was found, for the logs.
+ * left (targets may create topics and groups of any name), until a look finds none: topics a
+ * broker was still creating may appear after the first deletion. When it left many partitions, or
+ * the removal fails or does not converge, both servers are replaced (a broker still deleting
+ * thousands of partitions is slow to lead new ones). Returns what was found, for the logs.
  */
 export async function tidyServers(infra: StartedInfra, logger: InfraLogger): Promise<string | undefined> {
   if (infra.kind === 'external') return undefined;
-  const found = await removeLeftovers(infra.endpoints);
-  const what = describeLeftovers(found);
-  if (!what) return undefined;
-  if (found.partitions > LEFTOVER_PARTITIONS_LIMIT) {
-    await replaceServers(infra, `the last submission left ${what}`, logger);
-  } else {
-    logger.info(`removed what the last submission left: ${what}`);
+  // A server the submission broke is restarted first (the next one would have it restarted anyway).
+  if ((await infra.health()).length > 0) await infra.recover();
+  const seen: string[] = [];
+  let partitions = 0;
+  for (let look = 0; look < 5; look += 1) {
+    let found: Leftovers;
+    try {
+      found = await removeLeftovers(infra.endpoints);
+    } catch (error) {
+      return replaced(`removing what the last submission left failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const what = describeLeftovers(found);
+    if (!what) {
+      if (seen.length > 0) logger.info(`removed what the last submission left: ${seen.join('; then ')}`);
+      return seen.length > 0 ? seen.join('; then ') : undefined;
+    }
+    seen.push(what);
+    partitions += found.partitions;
+    if (partitions > LEFTOVER_PARTITIONS_LIMIT) return replaced(`the last submission left ${seen.join('; then ')}`);
   }
-  return what;
+  return replaced(`what the last submission left kept coming back: ${seen.join('; then ')}`);
+
+  async function replaced(why: string): Promise<string> {
+    await replaceServers(infra, why, logger);
+    return `${why} (both servers replaced)`;
+  }
 }

@@ -4,6 +4,9 @@ import type { InfraEndpoints } from './infra.ts';
 /** Topics the broker keeps for itself. */
 const KAFKA_INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
 
+/** The consumer group a namespace hands its target (namespace.ts: `${name}.consumers`). */
+const NAMESPACE_GROUP = /^grader_[a-z0-9_]+_[0-9a-f]{8}\.consumers$/;
+
 /** What a graded submission left on the servers, once every namespace of its grade was dropped. */
 export interface Leftovers {
   readonly topics: readonly string[];
@@ -36,9 +39,13 @@ export async function removeLeftovers(endpoints: InfraEndpoints): Promise<Leftov
   const kafka = await withKafkaAdmin(endpoints.kafkaBrokers, async (admin) => {
     const topics = (await admin.listTopics()).filter((t) => !KAFKA_INTERNAL_TOPICS.has(t));
     const { topics: metadata } = topics.length > 0 ? await admin.fetchTopicMetadata({ topics }) : { topics: [] };
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+    const all = (await admin.listGroups()).groups.map((g) => g.groupId);
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+    // A group whose killed members have not yet timed out cannot be deleted (GROUP_NOT_EMPTY):
+    // it is tried again after the next submission.
+    if (all.length > 0) await admin.deleteGroups(all).catch(() => undefined);
+    // A namespace's own group (the target joined it as told) is the grader's to drop, not a leftover.
+    const groups = all.filter((g) => !NAMESPACE_GROUP.test(g));
     return { topics, partitions: metadata.reduce((n, t) => n + t.partitions.length, 0), groups };
   });
   const postgres = await withAdminClient(endpoints.databaseUrl, async (client) => {
