@@ -12,6 +12,18 @@ export class InfraFailure extends Error {
   }
 }
 
+/**
+ * The grader's own machinery failed (a sandbox that did not start): not the servers, so no fresh
+ * servers would help. The grade ends with exit 2, as before any retry rule.
+ */
+export class GraderFault extends Error {
+  override readonly name = 'GraderFault';
+  static readonly PREFIX = '[grader failure] ';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`${GraderFault.PREFIX}${message}`, options);
+  }
+}
+
 /** Fails with `message` unless `condition`. */
 export function ensure(condition: boolean, message: () => string): asserts condition {
   if (!condition) throw new CheckFailure(message());

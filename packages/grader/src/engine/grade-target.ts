@@ -11,7 +11,7 @@ import type { CheckResult } from '../scoring/types.ts';
 import { DirectLauncher } from '../target/launcher.ts';
 import { buildTarget } from '../target/target-build.ts';
 import type { TargetSpec } from '../target/target-spec.ts';
-import { InfraFailure } from './check-failure.ts';
+import { GraderFault, InfraFailure } from './check-failure.ts';
 import { runChecks, type CheckListener } from './run-checks.ts';
 
 /** One target, graded `repeat` times on infrastructure that is already up. */
@@ -135,6 +135,8 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
       if (judgedBeforeAbort !== undefined) {
         const kept = outcome.results.slice(0, judgedBeforeAbort).filter((r) => r.status !== 'skipped');
         // A failure of the grader's own before the budget ran out is still the grader's.
+        const fault = kept.find((r) => r.message?.startsWith(GraderFault.PREFIX));
+        if (fault) throw new GraderError('INFRA_FAILED', `the grader failed while grading ${target.name}: ${fault.message?.slice(GraderFault.PREFIX.length) ?? ''}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
         const hit = kept.find((r) => r.message?.startsWith(InfraFailure.PREFIX));
         if (hit) infraFailure = stripInfraPrefix(hit.message ?? '');
         const keptIds = new Set(kept.map((r) => r.id));
@@ -151,6 +153,9 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
         options.logger?.warn(`${target.name}: ${reason}; its failed checks are scored with that reason`);
         results.push(...outcome.results.map((r) => (r.status === 'failed' ? { ...r, message: `${reason}: ${stripInfraPrefix(r.message ?? '')}` } : r)));
         continue;
+      }
+      if (outcome.graderFaults.length > 0) {
+        throw new GraderError('INFRA_FAILED', `the grader failed while grading ${target.name}: ${outcome.graderFaults[0]}`, `see the logs in ${runDir}; this is not the target's fault, rerun`);
       }
       infraFailure = outcome.infraFailures[0];
       results.push(...outcome.results);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { BaseSequencer, createVitest, type Reporter, type TestModule, type TestSpecification } from 'vitest/node';
 import { CATALOG_BY_ID } from '../checks/catalog.ts';
 import type { CheckResult } from '../scoring/types.ts';
-import { InfraFailure } from './check-failure.ts';
+import { GraderFault, InfraFailure } from './check-failure.ts';
 import { ExclusiveTurn, type ExclusiveSpec } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 
@@ -16,13 +16,16 @@ export type CheckListener = (result: CheckResult) => void;
 /** One run of every scenario, with its results and whether the grader's infrastructure broke. */
 export interface ChecksRun {
   readonly results: CheckResult[];
-  /** Messages of infrastructure failures (not the target's fault): the run must exit 2. */
+  /** Messages of infrastructure failures (not the target's fault): fresh servers may help (engine/grade-submission.ts). */
   readonly infraFailures: string[];
+  /** Messages of the grader's own failures (a sandbox that did not start): the run must exit 2. */
+  readonly graderFaults: string[];
 }
 
 class ResultCollector implements Reporter {
   readonly results: CheckResult[] = [];
   readonly infraFailures: string[] = [];
+  readonly graderFaults: string[] = [];
   readonly moduleErrors: string[] = [];
 
   constructor(
@@ -37,6 +40,7 @@ class ResultCollector implements Reporter {
     const error = result.errors?.[0];
     const message = error?.message;
     if (message?.startsWith(InfraFailure.PREFIX)) this.infraFailures.push(message.slice(InfraFailure.PREFIX.length));
+    if (message?.startsWith(GraderFault.PREFIX)) this.graderFaults.push(message.slice(GraderFault.PREFIX.length));
     const status = result.state === 'passed' ? 'passed' : result.state === 'failed' ? 'failed' : 'skipped';
     const check: CheckResult = {
       ...definition,
@@ -59,12 +63,12 @@ class ResultCollector implements Reporter {
 /** Runs the check files with vitest and returns one CheckResult per catalog check. */
 export async function runChecks(ctx: GradingContext, run: number, listener?: CheckListener, signal?: AbortSignal): Promise<ChecksRun> {
   const collector = new ResultCollector(run, listener);
-  if (signal?.aborted) return { results: [], infraFailures: [] };
+  if (signal?.aborted) return { results: [], infraFailures: [], graderFaults: [] };
   await runVitest(ctx, collector, signal);
   if (collector.moduleErrors.length > 0) {
     throw new InfraFailure(`check files failed to load: ${collector.moduleErrors[0]}`);
   }
-  return { results: collector.results, infraFailures: collector.infraFailures };
+  return { results: collector.results, infraFailures: collector.infraFailures, graderFaults: collector.graderFaults };
 }
 
 /**

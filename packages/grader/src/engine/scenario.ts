@@ -3,7 +3,7 @@ import { CATALOG_BY_ID } from '../checks/catalog.ts';
 import { LaunchFailure } from '../target/launcher.ts';
 import { STARVATION_CAP_MS } from '../target/cpu-wait.ts';
 import { TargetFailure } from '../target/replica-set.ts';
-import { CheckFailure, InfraFailure, withCrashes } from './check-failure.ts';
+import { CheckFailure, GraderFault, InfraFailure, withCrashes } from './check-failure.ts';
 import { ExclusiveTurn, TurnCancelled } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 import type { System } from './system.ts';
@@ -106,7 +106,7 @@ export const scenarioHookTimeoutMs = (budgetMs: number): number => budgetMs + 60
  */
 function classify(error: unknown, scenario: string, targetStarted: boolean): Error {
   if (error instanceof TargetFailure || error instanceof CheckFailure || error instanceof TurnCancelled) return new CheckFailure(error.message);
-  if (error instanceof LaunchFailure) return new InfraFailure(`scenario ${scenario}: ${error.message}`, { cause: error });
+  if (error instanceof LaunchFailure) return new GraderFault(`scenario ${scenario}: ${error.message}`, { cause: error });
   const message = error instanceof Error ? error.message.replace(InfraFailure.PREFIX, '') : String(error);
   if (targetStarted) return new CheckFailure(`scenario ${scenario} broke while the target ran: ${message}`);
   if (error instanceof InfraFailure) return error;

@@ -12,6 +12,8 @@ export interface Leftovers {
   readonly topics: readonly string[];
   /** Partitions of those topics. */
   readonly partitions: number;
+  /** Partitions of each topic. */
+  readonly partitionsOf: Readonly<Record<string, number>>;
   readonly groups: readonly string[];
   readonly databases: readonly string[];
   readonly roles: readonly string[];
@@ -20,8 +22,9 @@ export interface Leftovers {
 /** One line for logs: what was found, or undefined when nothing was. */
 export function describeLeftovers(found: Leftovers): string | undefined {
   const parts = [
-    found.topics.length > 0 ? `${found.topics.length} topic(s) with ${found.partitions} partition(s) (e.g. ${found.topics[0]})` : '',
-    found.groups.length > 0 ? `${found.groups.length} consumer group(s) (e.g. ${found.groups[0]})` : '',
+    found.topics.length > 0 ? `${found.topics.length} topic(s) with ${found.partitions} partition(s) (e.g. ${JSON.stringify(found.topics[0])})` : '',
+    // JSON quotes: a target names its groups, and a name may hold newlines or escape codes.
+    found.groups.length > 0 ? `${found.groups.length} consumer group(s) (e.g. ${JSON.stringify(found.groups[0])})` : '',
     found.databases.length > 0 ? `${found.databases.length} database(s)` : '',
     found.roles.length > 0 ? `${found.roles.length} role(s)` : '',
   ].filter(Boolean);
@@ -46,7 +49,8 @@ export async function removeLeftovers(endpoints: InfraEndpoints): Promise<Leftov
     if (all.length > 0) await admin.deleteGroups(all).catch(() => undefined);
     // A namespace's own group (the target joined it as told) is the grader's to drop, not a leftover.
     const groups = all.filter((g) => !NAMESPACE_GROUP.test(g));
-    return { topics, partitions: metadata.reduce((n, t) => n + t.partitions.length, 0), groups };
+    const partitionsOf = Object.fromEntries(metadata.map((t) => [t.name, t.partitions.length]));
+    return { topics, partitions: metadata.reduce((n, t) => n + t.partitions.length, 0), partitionsOf, groups };
   });
   const postgres = await withAdminClient(endpoints.databaseUrl, async (client) => {
     const databases = (await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'grader\\_%'`)).rows.map((r) => r.datname);

@@ -1,3 +1,4 @@
+import { GraderError } from '../errors/grader-error.ts';
 import { rmSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { endpointHealth } from './health.ts';
@@ -157,6 +158,8 @@ export class StartedLocalInfra implements StartedInfra {
   }
 
   async replace(why: string): Promise<void> {
+    // A grade that fails because its servers are being stopped (Ctrl-C) must not start new ones.
+    if (this.stopping) throw new GraderError('INFRA_FAILED', `the servers are being stopped; not replacing them (${why})`, 'this happens when the grader is interrupted');
     await this.restartKafka(why);
     await this.restartPostgres(why);
   }

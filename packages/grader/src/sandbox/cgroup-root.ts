@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { InfraLogger } from '../infra/infra.ts';
@@ -186,8 +186,10 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoo
   const unit = `inventory-grader-${process.pid}-${randomBytes(3).toString('hex')}.scope`;
   const session = registry.create('sandbox');
   ensureReaper(session.path);
-  const errors = join(tmpdir(), `${unit}.err`);
-  const stderr = openSync(errors, 'w');
+  // A directory of its own: a name in /tmp another user could guess and link.
+  const errorsDir = mkdtempSync(join(tmpdir(), 'grader-scope-'));
+  const errors = join(errorsDir, 'stderr');
+  const stderr = openSync(errors, 'wx');
   let pid: number | undefined;
   try {
     const holder = spawn('systemd-run', ['--scope', '--quiet', '--collect', `--unit=${unit}`, '-p', 'Delegate=yes', '--', 'sleep', 'infinity'], { detached: true, stdio: ['ignore', 'ignore', stderr] });
@@ -198,9 +200,9 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoo
     closeSync(stderr);
   }
   const failure = (why: string): CgroupUnavailable => {
-    const said = readOr(tmpdir(), `${unit}.err`).trim().split('\n')[0];
+    const said = readOr(errorsDir, 'stderr').trim().split('\n')[0];
     session.closeSync();
-    rmSync(errors, { force: true });
+    rmSync(errorsDir, { recursive: true, force: true });
     return new CgroupUnavailable(`systemd-run could not make the scope ${unit}: ${why}${said ? ` (${said})` : ''}`, 'the grader needs root to ask systemd for a delegated scope (systemd-run --scope -p Delegate=yes)');
   };
   if (pid === undefined) throw failure('it did not start');
@@ -215,7 +217,7 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoo
     Atomics.wait(sleeper, 0, 0, 20);
     path = cgroupOf(pid);
   }
-  rmSync(errors, { force: true });
+  rmSync(errorsDir, { recursive: true, force: true });
   const dir = unifiedDir(path);
   if (!dir) throw failure(`its group ${path} is not under a cgroup2 mount this process sees`);
   session.trackCgroup({ unified: dir });

@@ -45,9 +45,8 @@ export class CgroupV2 implements Cgroup {
       write(dir, 'memory.max', String(limits.memoryBytes));
       // As v1's memsw limit: swap is no way around the limit.
       if (existsSync(join(dir, 'memory.swap.max'))) write(dir, 'memory.swap.max', '0');
-      // An OOM kill takes the whole group (a replica or build), not its largest process only.
-      write(dir, 'memory.oom.group', '1');
     }
+    if (limits.oomGroup) write(dir, 'memory.oom.group', '1');
     if (limits.pids !== undefined) write(dir, 'pids.max', String(limits.pids));
     if (limits.cpus !== undefined) {
       const period = 100_000;
@@ -65,7 +64,8 @@ export class CgroupV2 implements Cgroup {
 
   events(): CgroupEvents {
     const dir = this.dirs.unified;
-    // .local: this group's own events, as v1 counts them (v2's plain files add the descendants').
+    // .local: this group's own events (v2's plain files add the descendants'). pids.events.local
+    // is newer (Linux 6.14); before it pids.events counts forks refused in this group, as v1 does.
     const memory = readOr(dir, 'memory.events.local') || readOr(dir, 'memory.events');
     const pids = readOr(dir, 'pids.events.local') || readOr(dir, 'pids.events');
     return { oomKills: field(memory, 'oom_kill'), limitOoms: field(memory, 'oom'), pidsMaxHits: field(pids, 'max'), memoryLimitHits: field(memory, 'max') };

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp-dirs.ts';
@@ -89,10 +89,10 @@ describe('Cgroup v2', () => {
     return dir;
   }
 
-  it('enables what the limits need in the parent, then writes memory.max (no swap, OOM kills the group), pids.max and cpu.max', () => {
+  it('enables what the limits need in the parent, then writes memory.max (no swap), pids.max and cpu.max; an OOM kills the group only where asked', () => {
     const parent = fakeUnified({ 'cgroup.subtree_control': 'memory' });
     const child = join(parent, 'child');
-    const group = Cgroup.create({ unified: parent }, 'child', { memoryBytes: 1024, pids: 64, cpus: 1.75 });
+    const group = Cgroup.create({ unified: parent }, 'child', { memoryBytes: 1024, pids: 64, cpus: 1.75, oomGroup: true });
     // A real kernel would show the result of '+pids +cpu' here; the fake keeps what was written.
     expect(readFileSync(join(parent, 'cgroup.subtree_control'), 'utf8')).toBe('+pids +cpu');
     expect(readFileSync(join(child, 'memory.max'), 'utf8')).toBe('1024');
@@ -101,6 +101,8 @@ describe('Cgroup v2', () => {
     expect(readFileSync(join(child, 'cpu.max'), 'utf8')).toBe('175000 100000');
     expect(group.procsFiles).toEqual([join(child, 'cgroup.procs')]);
     expect(group.version).toBe(2);
+    Cgroup.create({ unified: parent }, 'whole', { memoryBytes: 1024 });
+    expect(existsSync(join(parent, 'whole', 'memory.oom.group'))).toBe(false);
   });
 
   it('reads its own events (the .local files), not its descendants\'', () => {

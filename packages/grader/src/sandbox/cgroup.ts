@@ -15,6 +15,8 @@ export interface CgroupLimits {
   readonly pids?: number;
   /** CPUs' worth of time per period (1.5 = one and a half cores). */
   readonly cpus?: number;
+  /** v2: an OOM kill takes every process of the group (a replica or build), not one (memory.oom.group). */
+  readonly oomGroup?: boolean;
 }
 
 /** What the kernel reports about limits a cgroup ran into. */

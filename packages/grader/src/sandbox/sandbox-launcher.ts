@@ -107,6 +107,7 @@ export class SandboxLauncher implements ProcessLauncher {
     const cgroup = Cgroup.create(this.spec.cgroup, `${options.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(3).toString('hex')}`, {
       memoryBytes: limits.memoryMiB * MiB,
       pids: limits.pids,
+      oomGroup: true,
     });
     const network = options.kind === 'build' || options.ports === undefined ? ({ kind: 'egress' } as const) : ({ kind: 'ports', ports: options.ports } as const);
     const [command, ...args] = sandboxArgv(this.spec, { network, procsFiles: cgroup.procsFiles, command: argv });
@@ -170,7 +171,9 @@ export class SandboxLauncher implements ProcessLauncher {
       limitHit() {
         const events = cgroup.events();
         const hits: string[] = [];
-        if (events.oomKills > 0) hits.push(`memory limit of ${limits.memoryMiB} MiB reached: the kernel killed ${events.oomKills} process(es)`);
+        // v2 tells whose limit ran out: this group's own (oom), or the submission's or the machine's.
+        const ownLimit = cgroup.version === 1 || events.limitOoms > 0;
+        if (events.oomKills > 0) hits.push(ownLimit ? `memory limit of ${limits.memoryMiB} MiB reached: the kernel killed ${events.oomKills} process(es)` : `the kernel's out-of-memory killer killed ${events.oomKills} process(es)`);
         if (events.pidsMaxHits > 0) hits.push(`process limit of ${limits.pids} reached: ${events.pidsMaxHits} fork(s) refused`);
         const disk = diskFull(spec);
         if (disk) hits.push(disk);

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { sandboxArgv, type SandboxLimits } from './sandbox-command.ts';
 import type { SandboxTools } from './sandbox-tools.ts';
 
-/** A uid of the sandboxes' range (sandbox.ts) that the probe runs as. */
-const PROBE_UID = 0x3ffff;
+/** The uid the probe runs as: just below the sandboxes' range (sandbox.ts), so never a running submission's. */
+const PROBE_UID = 0x2ffff;
 
 const PROBE_LIMITS: SandboxLimits = { memoryMiB: 256, totalMemoryMiB: 256, pids: 64, totalPids: 64, cpus: 1, diskMiB: 16, openFiles: 256 };
 
@@ -16,7 +16,7 @@ const FIXES: readonly (readonly [RegExp, string])[] = [
   [/pivot_root/, "a seccomp profile refuses pivot_root: in Docker, --security-opt seccomp=docker/seccomp-sandbox.json (Docker's default profile plus pivot_root)"],
   [/[Cc]ouldn'?t create user namespace|No permissions to create new namespace|unshare.*Operation not permitted|clone.*Operation not permitted/, 'user namespaces are refused: sysctl user.max_user_namespaces > 0 (and kernel.unprivileged_userns_clone=1 where it exists); in Docker, --cap-add SYS_ADMIN and the seccomp profile docker/seccomp-sandbox.json'],
   [/mount.*proc|proc.*mount|Can't mount proc/i, "the kernel refuses a new /proc while this one is masked (a container's) and the grader could not mount a visible one (it needs SYS_ADMIN): docker run --cap-add SYS_ADMIN, or --security-opt systempaths=unconfined"],
-  [/tun/i, 'pasta cannot open /dev/net/tun: in Docker, --device /dev/net/tun'],
+  [/\/dev\/net\/tun|\btun\b/, 'pasta cannot open /dev/net/tun: in Docker, --device /dev/net/tun'],
 ];
 
 let proven: string | undefined;

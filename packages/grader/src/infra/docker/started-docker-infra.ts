@@ -62,6 +62,8 @@ export class StartedDockerInfra implements StartedInfra {
   }
 
   async replace(why: string): Promise<void> {
+    // A grade that fails because its servers are being stopped (Ctrl-C) must not start new ones.
+    if (this.stopping) throw new GraderError('INFRA_FAILED', `the servers are being stopped; not replacing them (${why})`, 'this happens when the grader is interrupted');
     for (const component of ['kafka', 'postgres'] as const) {
       try {
         this.current = { ...this.current, ...(await this.control.replace(component, why)) };
