@@ -30,7 +30,8 @@ describe('LocalInfra (real Kafka + PostgreSQL)', () => {
   it('a kafkajs consumer group receives what a producer sent, and commits offsets', async () => {
     const kafka = new Kafka({ brokers: [...infra.endpoints.kafkaBrokers], clientId: 'it', logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
-    const producer = kafka.producer();
+    // Idempotent: a send retried on a slow broker must not write the messages twice (offsets 2, not 1).
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = kafka.consumer({ groupId: ns.groupId, sessionTimeout: 6_000, heartbeatInterval: 500 });
     await Promise.all([admin.connect(), producer.connect(), consumer.connect()]);
     try {
