@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { InfraLogger } from '../infra/infra.ts';
 import { ensureReaper } from '../infra/session/reaper.ts';
-import { isAlive } from '../infra/session/cleanup.ts';
+import { isAlive, isZombie } from '../infra/session/cleanup.ts';
 import { SessionRegistry } from '../infra/session/session-registry.ts';
 import { ownCgroupDirs, ownUnifiedDir, readOnlyCgroupMounts, unifiedDir, type CgroupDirs } from './cgroup.ts';
 import { readOr, write } from './cgroup-fs.ts';
@@ -212,7 +212,7 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoo
   const deadline = Date.now() + 30_000;
   let path = cgroupOf(pid);
   while (!path?.endsWith(`/${unit}`)) {
-    if (!isRunning(pid)) throw failure('it exited');
+    if (!isAlive(pid) || isZombie(pid)) throw failure('it exited');
     if (Date.now() > deadline) throw failure('no scope after 30 s');
     Atomics.wait(sleeper, 0, 0, 20);
     path = cgroupOf(pid);
@@ -234,14 +234,4 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoo
   const root: CgroupRoot = { version: 2, dirs: { unified: dir }, backend: 'cgroup v2, a systemd scope with Delegate=yes' };
   scope = { root, holderPid: pid };
   return root;
-}
-
-/** Alive and not a zombie (an exited child of ours stays one until Node reaps it). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
 }

@@ -71,7 +71,7 @@ export const Cgroup = {
   },
 };
 
-interface Mount {
+export interface Mount {
   readonly root: string;
   readonly point: string;
   /** Per-mount options (`ro` here makes the mount read-only whatever the filesystem says). */
@@ -80,7 +80,8 @@ interface Mount {
   readonly superOptions: string[];
 }
 
-function parseMounts(mountinfo: string): Mount[] {
+/** The lines of /proc/self/mountinfo, as the fields the sandbox reads. */
+export function parseMounts(mountinfo: string): Mount[] {
   return mountinfo.split('\n').flatMap((line) => {
     const [left, right] = line.split(' - ');
     if (!left || !right) return [];

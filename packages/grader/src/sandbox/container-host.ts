@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { InfraLogger } from '../infra/infra.ts';
+import { parseMounts } from './cgroup.ts';
 
 /** True in a container (Docker, Podman, a Kubernetes pod): its /dev, /proc and cgroup mounts are its own. */
 export function inContainer(): boolean {
@@ -44,7 +45,7 @@ export function ensureVisibleProc(logger: InfraLogger): string | undefined {
 
 /** True if /proc has mounts over some of its paths and no other procfs is mounted uncovered. */
 export function needsVisibleProc(mountinfo: string): boolean {
-  const mounts = mountinfo.split('\n').map((line) => ({ root: line.split(' ')[3] ?? '', point: line.split(' ')[4] ?? '', fstype: line.split(' - ')[1]?.split(' ')[0] ?? '' }));
+  const mounts = parseMounts(mountinfo);
   if (!mounts.some((m) => m.point.startsWith('/proc/'))) return false;
   const covered = (point: string): boolean => mounts.some((m) => m.point.startsWith(`${point}/`));
   // A whole procfs (its root, not a bind of one of its subdirectories) with nothing over it.

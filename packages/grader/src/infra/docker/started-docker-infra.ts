@@ -46,30 +46,22 @@ export class StartedDockerInfra implements StartedInfra {
     const problems = await this.health();
     for (const component of ['kafka', 'postgres'] as const) {
       const problem = problems.find((p) => p.startsWith(`${PREFIX[component]}:`));
-      if (!problem) continue;
-      try {
-        this.current = { ...this.current, ...(await this.control.replace(component, problem)) };
-      } catch (error) {
-        throw new GraderError(
-          'INFRA_FAILED',
-          `the docker infrastructure is down (${problems.join('; ')}) and a new ${component} container did not start: ${error instanceof Error ? error.message : String(error)}`,
-          'check "docker info" and "docker ps -a", then rerun',
-          undefined,
-          { cause: error },
-        );
-      }
+      if (problem) await this.replaceOne(component, problem, `the docker infrastructure is down (${problems.join('; ')}) and a new ${component} container did not start`);
     }
   }
 
   async replace(why: string): Promise<void> {
     // A grade that fails because its servers are being stopped (Ctrl-C) must not start new ones.
     if (this.stopping) throw new GraderError('INFRA_FAILED', `the servers are being stopped; not replacing them (${why})`, 'this happens when the grader is interrupted');
-    for (const component of ['kafka', 'postgres'] as const) {
-      try {
-        this.current = { ...this.current, ...(await this.control.replace(component, why)) };
-      } catch (error) {
-        throw new GraderError('INFRA_FAILED', `a new ${component} container did not start (replacing it because ${why}): ${error instanceof Error ? error.message : String(error)}`, 'check "docker info" and "docker ps -a", then rerun', undefined, { cause: error });
-      }
+    for (const component of ['kafka', 'postgres'] as const) await this.replaceOne(component, why, `a new ${component} container did not start (replacing it because ${why})`);
+  }
+
+  /** A new container for `component`; INFRA_FAILED saying `failure` when it does not start. */
+  private async replaceOne(component: 'kafka' | 'postgres', why: string, failure: string): Promise<void> {
+    try {
+      this.current = { ...this.current, ...(await this.control.replace(component, why)) };
+    } catch (error) {
+      throw new GraderError('INFRA_FAILED', `${failure}: ${error instanceof Error ? error.message : String(error)}`, 'check "docker info" and "docker ps -a", then rerun', undefined, { cause: error });
     }
   }
 

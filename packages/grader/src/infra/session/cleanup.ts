@@ -115,7 +115,7 @@ export function cleanupSessionSync(record: SessionRecord, waitMs = 5_000): { kil
 }
 
 /** A killed child of ours stays a zombie until Node reaps it; it holds no resources. */
-function isZombie(pid: number): boolean {
+export function isZombie(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
