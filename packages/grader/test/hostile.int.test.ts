@@ -63,6 +63,9 @@ describe('hostile targets (real sandbox, Kafka and PostgreSQL)', () => {
     { fixture: 'build-never-exits', reason: /build exceeded its time budget of 10 s and was killed/ },
     { fixture: 'network-escape', reason: /reached only the run's servers \(all else blocked\)/ },
     { fixture: 'topic-flood', reason: /target not ready after 30 s/ },
+    { fixture: 'produce-flood', reason: /produce-flood wrote [\d.]+ MiB in [\d.]+ s \((0|1)\.\d+ MiB\/s\) with 4 client ids/ },
+    { fixture: 'database-grower', reason: /the target's database grew to \d+ MB, past its cap of 256 MB: its replicas were killed and the database dropped/ },
+    { fixture: 'cluster-meddler', reason: /cluster-meddler got 0 of 5 \(all blocked\)/ },
     { fixture: 'connection-hog', reason: /the grader's database proxy refused \d+ connection\(s\): the target held 100 open at once, the most it may/ },
     // Uncontained, it kills both servers: scored as its failure, both restarted for the next one.
     {

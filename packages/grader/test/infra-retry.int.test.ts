@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../src/checks/catalog.ts';
+import { StarvationMeter } from '../src/engine/starvation-meter.ts';
 import { gradeSubmission } from '../src/engine/grade-submission.ts';
+import { GraderError } from '../src/errors/grader-error.ts';
 import type { InfraEndpoints, StartedInfra } from '../src/infra/infra.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 import { computeScore } from '../src/scoring/score.ts';
@@ -58,6 +60,9 @@ class InjectedFault implements StartedInfra {
     this.armed = this.again;
     await this.real.replace(why);
   }
+  kafkaLogBytes(): Promise<number | undefined> {
+    return this.real.kafkaLogBytes();
+  }
   stop(): Promise<void> {
     return Promise.resolve();
   }
@@ -101,5 +106,21 @@ describe('an infrastructure failure while a submission runs (real servers, an in
     const next = await gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra, sandbox: true });
     expect(next.infraAttempts).toEqual([]);
     expect(computeScore(next.results.filter((r) => r.status !== 'skipped'), weights).score).toBe(1);
+  }, 300_000);
+
+  it('on a starved machine: never the verdict; graded again once calmer, and inconclusive (MACHINE_STARVED, no result) if it happens again', async () => {
+    const infra = servers();
+    const faulty = new InjectedFault(infra, true);
+    // Starved over the 30 s before each failure, calm over the 10 s the grader waits for.
+    const starved = Object.assign(new StarvationMeter(), { recentWaitShare: (windowMs?: number) => (windowMs === 10_000 ? 0.1 : 0.9) });
+    const error = await gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra: faulty, sandbox: true, meter: starved }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraderError);
+    expect((error as GraderError).code).toBe('MACHINE_STARVED');
+    expect((error as GraderError).message).toMatch(/reference-fix could not be graded: the infrastructure failed 2 times while the machine was starved while it ran \(the grader's own thread waited for a CPU 90 % .*\); no verdict was given/);
+    // Replaced after the first starved failure only: the second ends the grade.
+    expect(faulty.replaced).toBe(1);
+    // A machine that is not starved: the same fault is the rule for damage again.
+    const outcome = await grade(new InjectedFault(infra, false));
+    expect(outcome.infraAttempts).toHaveLength(1);
   }, 300_000);
 });

@@ -105,7 +105,13 @@ export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecyc
   const bases = taskBases(lifecycle, todo, output, store.dir, plan.sandbox);
   const batchStart = Date.now();
   let graded = 0;
-  for (const [i, pending] of todo.entries()) {
+  // A grade the machine's starvation made inconclusive goes to the end of the queue, once.
+  const queue = todo.map((pending) => ({ pending, deferred: false }));
+  const inconclusive: { id: string; why: string }[] = [];
+  for (let i = 0; i < queue.length; i += 1) {
+    const next = queue[i];
+    if (!next) break;
+    const { pending, deferred } = next;
     if (lifecycle.signal.aborted) throw lifecycle.signal.reason as Error;
     try {
       const result = await gradeOne(plan, pending, started, await bases(), output);
@@ -116,12 +122,24 @@ export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecyc
       store.writeSummary();
       graded += 1;
       const elapsed = Date.now() - batchStart;
-      const left = todo.length - i - 1;
+      const left = queue.length - i - 1;
       const eta = left > 0 ? `, about ${formatDuration((elapsed / graded) * left)} left` : '';
       output.info(summaryLine(result));
       output.progress(`${doneBefore + reusable.length + graded}/${plan.submissions.length} done, ${left} left, ${formatDuration(elapsed)} elapsed${eta}`);
     } catch (error) {
-      const ungraded = todo.slice(i).map((p) => p.sub.id);
+      if (isGraderError(error) && error.code === 'MACHINE_STARVED') {
+        // Its logs stay, with why; no result.json, so a rerun grades it again.
+        writeFileSync(join(store.folderOf(pending.sub), 'inconclusive.txt'), `${error.message}\n`);
+        if (!deferred) {
+          output.warn(`${error.message}; it is graded again at the end of the batch`);
+          queue.push({ pending, deferred: true });
+        } else {
+          output.warn(error.message);
+          inconclusive.push({ id: pending.sub.id, why: error.message });
+        }
+        continue;
+      }
+      const ungraded = [...new Set(queue.slice(i).map((q) => q.pending.sub.id))];
       const names = `${ungraded.slice(0, 5).join(', ')}${ungraded.length > 5 ? `, and ${ungraded.length - 5} more` : ''}`;
       store.writeSummary();
       if (isGraderError(error)) {
@@ -129,6 +147,15 @@ export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecyc
       }
       throw error;
     }
+  }
+  if (inconclusive.length > 0) {
+    store.writeSummary();
+    const names = inconclusive.map((x) => x.id);
+    throw new GraderError(
+      'MACHINE_STARVED',
+      `${inconclusive.length} submission(s) could not be graded on this machine, twice, because it was starved when the infrastructure failed (${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}); every other submission was graded`,
+      'free the machine or give it more CPUs, then rerun the same command: it grades only those',
+    );
   }
   return { total: plan.submissions.length, doneBefore, reused: reusable.length, graded };
 }

@@ -6,6 +6,7 @@ import { describeLeftovers, removeLeftovers, type Leftovers } from '../infra/lef
 import { silentLogger, type InfraLogger, type StartedInfra } from '../infra/infra.ts';
 import { InfraFailure } from './check-failure.ts';
 import { gradeTarget, type GradeOutcome, type GradeTargetOptions } from './grade-target.ts';
+import { STARVATION_WINDOW_MS, STARVED_WAIT_SHARE, StarvationMeter } from './starvation-meter.ts';
 
 /** A grade of the submission that the infrastructure ended: what broke. */
 export interface InfraAttempt {
@@ -48,11 +49,27 @@ export async function replaceServers(infra: StartedInfra, why: string, logger: I
  * on fresh servers, it is the submission's verdict: the checks it hit fail saying so, and the
  * servers are replaced again for whatever comes next. Each grade gets a budget of its own.
  */
-export async function gradeSubmission(options: Omit<GradeTargetOptions, 'signal'> & { readonly budget?: () => Budget }): Promise<SubmissionOutcome> {
+export async function gradeSubmission(options: Omit<GradeTargetOptions, 'signal'> & { readonly budget?: () => Budget; readonly meter?: StarvationMeter }): Promise<SubmissionOutcome> {
+  const meter = options.meter ?? new StarvationMeter().start();
+  try {
+    return await gradeUnlessStarved(options, meter);
+  } finally {
+    if (!options.meter) meter.stop();
+  }
+}
+
+/** Grades that an infrastructure failure on a starved machine ended, before the grade is called inconclusive. */
+export const STARVED_GRADES_LIMIT = 2;
+
+/** How long the grader waits for a starved machine to calm before grading again. */
+export const CALM_WAIT_MS = 120_000;
+
+async function gradeUnlessStarved(options: Omit<GradeTargetOptions, 'signal'> & { readonly budget?: () => Budget }, meter: StarvationMeter): Promise<SubmissionOutcome> {
   const logger = options.logger ?? silentLogger;
   const attempts: InfraAttempt[] = [];
-  for (;;) {
-    const runDir = attempts.length === 0 ? options.runDir : join(options.runDir, `attempt-${attempts.length + 1}`);
+  let starved = 0;
+  for (let grade = 1; ; grade += 1) {
+    const runDir = grade === 1 ? options.runDir : join(options.runDir, `attempt-${grade}`);
     const budget = options.budget?.();
     let outcome: GradeOutcome;
     try {
@@ -63,6 +80,24 @@ export async function gradeSubmission(options: Omit<GradeTargetOptions, 'signal'
     const budgetExceeded = budget?.signal.aborted ?? false;
     const { infraFailure, ...graded } = outcome;
     if (!infraFailure) return { ...graded, infraAttempts: attempts, budgetExceeded };
+    // The same symptom (a topic without a leader for 30 s) comes of damage and of a starved
+    // machine: on a starved one it proves nothing about the submission.
+    const share = meter.recentWaitShare();
+    if (share !== undefined && share >= STARVED_WAIT_SHARE) {
+      starved += 1;
+      const how = `the machine was starved while it ran (the grader's own thread waited for a CPU ${(share * 100).toFixed(0)} % of the time it wanted one, over the last ${STARVATION_WINDOW_MS / 1000} s)`;
+      if (starved >= STARVED_GRADES_LIMIT) {
+        throw new GraderError(
+          'MACHINE_STARVED',
+          `${options.target.name} could not be graded: the infrastructure failed ${starved} times while ${how} (${infraFailure}); no verdict was given`,
+          'free the machine (other grades, builds, CPU hogs) or give it more CPUs, then rerun: the grade is inconclusive, not the submission\'s failure',
+        );
+      }
+      logger.warn(`the infrastructure failed while ${options.target.name} ran (${infraFailure}), but ${how}: inconclusive, not its verdict; replacing the servers and grading it again once the machine is calmer`);
+      await replaceServers(options.infra, `the infrastructure failed on a starved machine: ${infraFailure}`, logger);
+      await waitForCalm(meter, logger);
+      continue;
+    }
     attempts.push({ infraFailure, runDir });
     const why = `the infrastructure failed while ${options.target.name} ran: ${infraFailure}`;
     if (attempts.length === 1) {
@@ -78,8 +113,25 @@ export async function gradeSubmission(options: Omit<GradeTargetOptions, 'signal'
   }
 }
 
+/** Waits (at most CALM_WAIT_MS) until the grader's thread waits for a CPU under half the starved share over 10 s. */
+async function waitForCalm(meter: StarvationMeter, logger: InfraLogger): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < CALM_WAIT_MS) {
+    await sleep(2_000);
+    const share = meter.recentWaitShare(10_000);
+    if (share === undefined || share < STARVED_WAIT_SHARE / 2) return;
+  }
+  logger.warn(`the machine stayed busy for ${CALM_WAIT_MS / 1000} s; grading again anyway`);
+}
+
 /** Past this many partitions left by one submission, the broker is replaced rather than trusted to digest their deletion. */
 export const LEFTOVER_PARTITIONS_LIMIT = 200;
+
+/** Past this size of the broker's log dir once a submission's topics are gone, the broker is replaced (a grade's own data is a few MB). */
+export const KAFKA_LOG_DIR_LIMIT_BYTES = 256 * 1024 * 1024;
+
+/** A namespace (role, database, topic of 6 partitions led) must be made and dropped within this long before the next submission. */
+export const TIDY_PROBE_LIMIT_MS = 10_000;
 
 /**
  * After a submission, on servers the grader owns: removes every topic, group, database and role it
@@ -110,6 +162,8 @@ export async function tidyServers(infra: StartedInfra, logger: InfraLogger): Pro
     // Groups whose killed members have not timed out yet cannot go now: the next tidy-up retries them.
     if (found.topics.length === 0 && found.databases.length === 0 && found.roles.length === 0) {
       if (seen.length > 0) logger.info(`removed what the last submission left: ${seen.join('; then ')}`);
+      const unfit = await unfitServers(infra);
+      if (unfit) return replaced(seen.length > 0 ? `the last submission left ${seen.join('; then ')}, and then ${unfit}` : unfit);
       return seen.length > 0 ? seen.join('; then ') : undefined;
     }
   }
@@ -119,4 +173,23 @@ export async function tidyServers(infra: StartedInfra, logger: InfraLogger): Pro
     await replaceServers(infra, why, logger);
     return `${why} (both servers replaced)`;
   }
+}
+
+/**
+ * Once nothing of a submission is left: whether the servers are still fit for the next one, as a
+ * check rather than a hope. The broker's log dir must shrink back under its limit (a deleted
+ * topic's files go 1 s after the deletion) and a probe namespace must be made and dropped in time
+ * (a broker busy with damage is slow to lead a new topic). Undefined when they are fit.
+ */
+async function unfitServers(infra: StartedInfra): Promise<string | undefined> {
+  let bytes = await infra.kafkaLogBytes();
+  for (let look = 0; bytes !== undefined && bytes > KAFKA_LOG_DIR_LIMIT_BYTES && look < 10; look += 1) {
+    await sleep(500);
+    bytes = await infra.kafkaLogBytes();
+  }
+  if (bytes !== undefined && bytes > KAFKA_LOG_DIR_LIMIT_BYTES) {
+    return `the broker's log dir holds ${(bytes / 1024 / 1024).toFixed(0)} MB, past the ${KAFKA_LOG_DIR_LIMIT_BYTES / 1024 / 1024} MB a fresh one may`;
+  }
+  const probe = await knownGoodProbe(infra.endpoints, TIDY_PROBE_LIMIT_MS);
+  return probe ? `a probe namespace failed: ${probe}` : undefined;
 }

@@ -66,7 +66,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
             return [];
           }
         });
-        refusals = systems.flatMap((s) => s.proxy?.refusals() ?? []);
+        refusals = systems.flatMap((s) => s.interventions());
         crashes.push(...refusals);
         await Promise.allSettled(systems.map((s) => s.close()));
         if (exclusive) turn?.finish();

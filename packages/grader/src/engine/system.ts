@@ -17,6 +17,8 @@ import type { GradingContext } from './grading-context.ts';
 import { InfraFailure } from './check-failure.ts';
 import { ExclusiveTurn } from './exclusive-turn.ts';
 import { laggingPartitions } from './offsets.ts';
+import { GRADER_CLIENT_ID } from '../infra/kafka/client-quotas.ts';
+import { DatabaseSizeGuard } from './database-size-guard.ts';
 
 /** No new outcome for this long while messages are pending = the target has stalled. */
 export const STALL_MS = 10_000;
@@ -102,10 +104,22 @@ export class System {
       admin,
       ns.name.replace(/^grader_/, ''),
     );
+    this.databaseSize = new DatabaseSizeGuard(db, ns.database, async () => {
+      this.mark(`database over its cap: ${this.databaseSize.violation ?? ''}`);
+      await this.replicas.killAll();
+      await this.terminateTargetConnections();
+    }).start();
   }
 
   private readonly createdAt = Date.now();
   private turn?: Promise<void>;
+  /** The target's database under its size cap while the scenario runs. */
+  readonly databaseSize: DatabaseSizeGuard;
+
+  /** What the grader did to the target beyond the scenario's plan, for failure messages (refused connections, a database over its cap). */
+  interventions(): string[] {
+    return [this.proxy?.refusals(), this.databaseSize.violation].filter((note): note is string => note !== undefined);
+  }
 
   /**
    * Beside the exclusive scenario, waits (once) until it is done: called with the first replicas
@@ -145,7 +159,7 @@ export class System {
       } finally {
         client.release();
       }
-      const kafka = new Kafka({ brokers: [...ctx.endpoints.kafkaBrokers], clientId: 'grader', logLevel: logLevel.NOTHING });
+      const kafka = new Kafka({ brokers: [...ctx.endpoints.kafkaBrokers], clientId: GRADER_CLIENT_ID, logLevel: logLevel.NOTHING });
       const admin = kafka.admin();
       const producer = kafka.producer({ allowAutoTopicCreation: false });
       await Promise.all([admin.connect(), producer.connect()]);
@@ -375,6 +389,7 @@ export class System {
     if (this.closed) return;
     this.closed = true;
     this.mark('closing');
+    this.databaseSize.stop();
     await this.replicas.killAll();
     await this.replicas.close();
     await this.proxy?.close();

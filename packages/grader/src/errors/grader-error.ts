@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'VALIDATION_INVALID'
   | 'SANDBOX_UNAVAILABLE'
   | 'SUBMISSIONS_INVALID'
-  | 'BATCH_MISMATCH';
+  | 'BATCH_MISMATCH'
+  | 'MACHINE_STARVED';
 
 /** Exit codes of the CLI. `2` always means "the grader or its infrastructure failed". */
 export const ExitCode = {

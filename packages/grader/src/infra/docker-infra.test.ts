@@ -11,6 +11,7 @@ import { DockerInfra, dockerEngineAvailable, KAFKA_STARTED_MESSAGE, type DockerI
 import { FakeDocker } from './docker/fake-docker.ts';
 import { COMPONENT_LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL, SESSION_LABEL } from './docker/labels.ts';
 import type { InfraLogger } from './infra.ts';
+import { GRADER_CLIENT_ID } from './kafka/client-quotas.ts';
 import { BUILT_KAFKA_IMAGE, DEBOOTSTRAP_BASE_IMAGE, KAFKA_IMAGE, KAFKA_VERSION, POSTGRES_IMAGE } from './versions.ts';
 import { digestInputs, imagesDir, INPUTS_LABEL } from './docker/image-builder.ts';
 
@@ -117,7 +118,7 @@ function readyFake(): FakeDocker {
   return fake;
 }
 
-const okProbes = { kafka: () => Promise.resolve(), postgres: () => Promise.resolve() };
+const okProbes = { kafka: () => Promise.resolve(), postgres: () => Promise.resolve(), lockKafka: () => Promise.resolve() };
 
 function infra(fake: FakeDocker, options: Partial<DockerInfraOptions> = {}): DockerInfra {
   return new DockerInfra({ docker: fake.asDockerode(), sessionId: 'test-session', probes: okProbes, readyTimeoutMs: 2_000, ...options });
@@ -363,6 +364,27 @@ describe('DockerInfra orchestration (FakeDocker, not a Docker engine)', () => {
     expect(kafkas[1]?.removed).toBe(false);
     expect(logger.lines.some((l) => l.level === 'warn' && /was taken before Kafka could bind it/.test(l.message))).toBe(true);
     await started.stop();
+    expect(fake.live()).toEqual([]);
+  });
+
+  it('sets the targets\' client quotas in the Kafka container, exempting only this grader\'s client id', async () => {
+    const fake = readyFake();
+    const started = await infra(fake).start();
+    const kafka = fake.live().find((c) => c.component === 'kafka');
+    const commands = fake.execs.filter((e) => e.id === kafka?.id).map((e) => e.cmd.join(' '));
+    expect(commands).toHaveLength(2);
+    expect(commands[0]).toMatch(/^kafka-configs\.sh --bootstrap-server localhost:19092 --alter --entity-type users --entity-default --add-config producer_byte_rate=\d+,consumer_byte_rate=\d+,request_percentage=\d+$/);
+    expect(commands[1]).toContain(`--entity-type users --entity-default --entity-type clients --entity-name ${GRADER_CLIENT_ID} --add-config`);
+    await started.stop();
+  });
+
+  it('a Kafka image whose kafka-configs.sh fails is DOCKER_NOT_READY naming the quotas, and both containers are removed', async () => {
+    const fake = readyFake();
+    fake.behaviour.kafka = { ...fake.behaviour.kafka, execExitCode: 127 };
+    const error = await infra(fake).start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraderError);
+    expect((error as GraderError).code).toBe('DOCKER_NOT_READY');
+    expect((error as GraderError).message).toMatch(/client quotas .* failed \(exit 127\): Error: refused/);
     expect(fake.live()).toEqual([]);
   });
 

@@ -14,6 +14,7 @@ import { silentLogger } from './infra.ts';
 import { BUILT_KAFKA_IMAGE, BUILT_POSTGRES_IMAGE, KAFKA_IMAGE, POSTGRES_IMAGE } from './versions.ts';
 import { probeKafkaAdmin, probePostgres } from './wait/probes.ts';
 import { restrictMaintenanceDatabases } from './namespace.ts';
+import { lockCluster } from './kafka/cluster-lock.ts';
 
 export { KAFKA_STARTED_MESSAGE, type DockerReadinessProbes } from './docker/docker-boot.ts';
 export { StartedDockerInfra } from './docker/started-docker-infra.ts';
@@ -93,6 +94,7 @@ export class DockerInfra implements Infra {
     const sessionId = this.options.sessionId ?? `docker-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const probes: DockerReadinessProbes = {
       kafka: this.options.probes?.kafka ?? probeKafkaAdmin,
+      lockKafka: this.options.probes?.lockKafka ?? lockCluster,
       // Ready = answers, and the maintenance databases are closed to the namespaces' roles.
       postgres: this.options.probes?.postgres ?? (async (url) => {
         await probePostgres(url);

@@ -44,6 +44,7 @@ export class ExternalInfra implements Infra {
       },
       replace: (why: string) =>
         Promise.reject(new GraderError('INFRA_FAILED', `the external servers would need replacing (${why}) and the grader cannot replace them`, 'give the grader fresh servers (--kafka-brokers/--database-url), or use --infra local or docker, which it replaces itself; then rerun')),
+      kafkaLogBytes: () => Promise.resolve(undefined),
       stop: () => Promise.resolve(),
       [Symbol.asyncDispose]: () => Promise.resolve(),
     };

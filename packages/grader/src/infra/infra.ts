@@ -54,5 +54,7 @@ export interface StartedInfra extends AsyncDisposable {
    * Throws INFRA_FAILED when it cannot (external servers are not the grader's to replace).
    */
   replace(why: string): Promise<void>;
+  /** Bytes in the broker's log dir (undefined where the grader cannot see it: external servers). */
+  kafkaLogBytes(): Promise<number | undefined>;
   stop(): Promise<void>;
 }

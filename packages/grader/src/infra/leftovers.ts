@@ -40,10 +40,15 @@ export function describeLeftovers(found: Leftovers): string | undefined {
  */
 export async function removeLeftovers(endpoints: InfraEndpoints): Promise<Leftovers> {
   const kafka = await withKafkaAdmin(endpoints.kafkaBrokers, async (admin) => {
-    const topics = (await admin.listTopics()).filter((t) => !KAFKA_INTERNAL_TOPICS.has(t));
-    const { topics: metadata } = topics.length > 0 ? await admin.fetchTopicMetadata({ topics }) : { topics: [] };
+    // Metadata of every topic at once: asking for named ones fails on one whose deletion is under way.
+    const metadata = (await admin.fetchTopicMetadata()).topics.filter((t) => !KAFKA_INTERNAL_TOPICS.has(t.name));
+    const topics = metadata.map((t) => t.name);
     const all = (await admin.listGroups()).groups.map((g) => g.groupId);
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    // A topic already being deleted answers UNKNOWN_TOPIC_OR_PARTITION: gone either way, and the next look checks.
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch((error: unknown) => {
+      const { type, cause } = error as { type?: string; cause?: { type?: string } };
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && cause?.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+    });
     // A group whose killed members have not yet timed out cannot be deleted (GROUP_NOT_EMPTY):
     // it is tried again after the next submission.
     if (all.length > 0) await admin.deleteGroups(all).catch(() => undefined);

@@ -1,10 +1,13 @@
 import { GraderError } from '../errors/grader-error.ts';
+import { readdir, stat } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { endpointHealth } from './health.ts';
 import type { Infra, InfraEndpoints, InfraLogger, StartedInfra } from './infra.ts';
 import { silentLogger } from './infra.ts';
 import { KafkaRuntime, type ResolvedKafkaRuntime } from './kafka/kafka-runtime.ts';
+import { GRADER_CLIENT_ID } from './kafka/client-quotas.ts';
 import { LocalKafka, type StartedLocalKafka } from './kafka/local-kafka.ts';
 import { LocalPostgres, type StartedLocalPostgres } from './postgres/local-postgres.ts';
 import { startReaper } from './session/reaper.ts';
@@ -98,7 +101,7 @@ export class LocalInfra implements Infra {
 
 /** The first group operation creates __consumer_offsets; do it now so runs don't pay for it. */
 async function warmUpGroupCoordinator(brokers: readonly string[]): Promise<void> {
-  const admin = new Kafka({ brokers: [...brokers], clientId: 'grader-warmup', logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ brokers: [...brokers], clientId: GRADER_CLIENT_ID, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     await admin.describeGroups(['grader-warmup']);
@@ -164,6 +167,10 @@ export class StartedLocalInfra implements StartedInfra {
     await this.restartPostgres(why);
   }
 
+  async kafkaLogBytes(): Promise<number> {
+    return directoryBytes(join(this.kafkaServer.dir, 'data'));
+  }
+
   /** A new broker with an empty log dir, on a new port. */
   private async restartKafka(why: string): Promise<void> {
     this.logger.warn(`restarting Kafka (${why})`);
@@ -200,4 +207,14 @@ export class StartedLocalInfra implements StartedInfra {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
+}
+
+/**
+ * Bytes the regular files under `dir` take on disk (files that vanish while it looks count as
+ * nothing). Blocks, not sizes: Kafka's index files are sparse, 10 MB each by their size.
+ */
+async function directoryBytes(dir: string): Promise<number> {
+  const names = await readdir(dir, { recursive: true }).catch(() => []);
+  const sizes = await Promise.all(names.map((name) => stat(join(dir, name)).then((s) => (s.isFile() ? s.blocks * 512 : 0), () => 0)));
+  return sizes.reduce((a, b) => a + b, 0);
 }

@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { AUTHORIZER_PROPERTIES } from '../kafka/cluster-lock.ts';
 import { KAFKA_IMAGE, POSTGRES_IMAGE, GROUP_INITIAL_REBALANCE_DELAY_MS } from '../versions.ts';
 import { containerName, graderLabels, type ContainerOwner } from './labels.ts';
 import { SERVER_SETTINGS } from '../namespace.ts';
@@ -8,6 +9,8 @@ export const KAFKA_EXTERNAL_PORT = 9092;
 export const KAFKA_INTERNAL_PORT = 19092;
 export const KAFKA_CONTROLLER_PORT = 9093;
 export const POSTGRES_PORT = 5432;
+/** The broker's log dir in its container (in the container's own filesystem). */
+export const KAFKA_LOG_DIR = '/tmp/kraft-combined-logs';
 export const KAFKA_HOSTNAME = 'kafka';
 /** A fixed KRaft cluster id (22 chars, base64url of 16 bytes): every container is formatted fresh. */
 export const KAFKA_CLUSTER_ID = 'aW52ZW50b3J5LWdyYWRlcg';
@@ -53,8 +56,14 @@ export function kafkaContainerOptions(spec: KafkaContainerSpec): Dockerode.Conta
     KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
     KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
     KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: String(GROUP_INITIAL_REBALANCE_DELAY_MS),
+    // As the local provider: the grader creates every topic, and deleted topics' files go after 1 s.
+    KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+    KAFKA_FILE_DELETE_DELAY_MS: '1000',
+    // See kafka/cluster-lock.ts: the cluster's configuration is closed once the quotas are set.
+    KAFKA_AUTHORIZER_CLASS_NAME: AUTHORIZER_PROPERTIES['authorizer.class.name'],
+    KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND: AUTHORIZER_PROPERTIES['allow.everyone.if.no.acl.found'],
     // In the container's own filesystem, not a volume: removed with the container.
-    KAFKA_LOG_DIRS: '/tmp/kraft-combined-logs',
+    KAFKA_LOG_DIRS: KAFKA_LOG_DIR,
     // Read by kafka-server-start.sh (the image default is 1 GB); mirrors the local provider.
     KAFKA_HEAP_OPTS: '-Xmx512m -Xms512m',
   };

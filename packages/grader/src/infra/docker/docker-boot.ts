@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { ExitCode, GraderError } from '../../errors/grader-error.ts';
 import { endpointHealth, HEALTH_TIMEOUT_MS } from '../health.ts';
 import type { InfraEndpoints, InfraLogger } from '../infra.ts';
-import { kafkaContainerOptions, POSTGRES_PORT, postgresContainerOptions, publishedPort } from './container-options.ts';
+import { KAFKA_INTERNAL_PORT, KAFKA_LOG_DIR, kafkaContainerOptions, POSTGRES_PORT, postgresContainerOptions, publishedPort } from './container-options.ts';
 import { readContainerLogs } from './container-logs.ts';
+import { clientQuotaCommands } from '../kafka/client-quotas.ts';
+import { execInContainer } from './container-exec.ts';
 import { CreatedContainers } from './created-containers.ts';
 import { engineCallError } from './engine.ts';
 import { containerName, type Component, type ContainerOwner } from './labels.ts';
@@ -18,6 +20,8 @@ export interface DockerReadinessProbes {
   kafka(brokers: readonly string[]): Promise<void>;
   /** Resolves once `SELECT 1` succeeds at `databaseUrl`. */
   postgres(databaseUrl: string): Promise<void>;
+  /** Closes the cluster's configuration once the quotas are set (kafka/cluster-lock.ts). */
+  lockKafka(brokers: readonly string[]): Promise<void>;
 }
 
 /** The log line after which the broker is worth probing with an admin client. */
@@ -132,6 +136,15 @@ export class DockerBoot {
     return { databaseUrl: (await this.bootPostgres()).databaseUrl };
   }
 
+  /** Disk use (`du`, blocks: Kafka's index files are sparse) of the broker's log dir in its container; undefined when that does not answer. */
+  async kafkaLogBytes(): Promise<number | undefined> {
+    const [id] = this.created.idsOf('kafka');
+    if (!id) return undefined;
+    const result = await execInContainer(this.docker.getContainer(id), ['du', '-sk', KAFKA_LOG_DIR], [], 10_000).catch(() => undefined);
+    const kilobytes = Number(/^(\d+)/.exec(result?.output ?? '')?.[1]);
+    return result?.exitCode === 0 && Number.isFinite(kilobytes) ? kilobytes * 1024 : undefined;
+  }
+
   /** Records the first failure and stops the sibling component. */
   private async guard<T>(work: Promise<T>): Promise<T> {
     try {
@@ -172,6 +185,8 @@ export class DockerBoot {
         }
       },
     });
+    await setClientQuotasIn(container, name);
+    await this.probes.lockKafka(brokers);
     const bootMs = Date.now() - startedAt;
     this.logger.info(`kafka ready at ${brokers[0]} (container ${name}, ${seconds(bootMs)})`);
     return { hostPort, bootMs };
@@ -305,4 +320,18 @@ export function interruptedError(cause: unknown): GraderError {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The targets' client quotas, set with the image's own kafka-configs.sh (kafkajs has no AlterClientQuotas). */
+async function setClientQuotasIn(container: Dockerode.Container, name: string): Promise<void> {
+  for (const args of clientQuotaCommands(`localhost:${KAFKA_INTERNAL_PORT}`)) {
+    const result = await execInContainer(container, ['kafka-configs.sh', ...args], ['KAFKA_HEAP_OPTS=-Xmx128m']);
+    if (result.exitCode !== 0) {
+      throw new GraderError(
+        'DOCKER_NOT_READY',
+        `setting the targets' client quotas in container ${name} failed (exit ${result.exitCode ?? 'unknown'}): ${result.output.trim().split('\n').slice(-3).join(' | ')}`,
+        'the Kafka image must have kafka-configs.sh on its PATH (the official image and `grader infra images` do); rebuild it with `grader infra images --rebuild`',
+      );
+    }
+  }
 }

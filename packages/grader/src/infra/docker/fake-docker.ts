@@ -29,6 +29,8 @@ export interface FakeBehaviour {
   onInspect?: (container: FakeContainerState) => void;
   /** Number of inspect() calls before the published port appears (default 0). */
   portAppearsAfter?: number;
+  /** Exit code of every `docker exec` in the container (default 0). */
+  execExitCode?: number;
 }
 
 function apiError(statusCode: number, message: string): Error {
@@ -57,6 +59,8 @@ export class FakeDocker {
   /** Containers listContainers() reports besides those created here (leftovers for the sweep). */
   readonly foreign: { Id: string; Names: string[]; Labels: Record<string, string> }[] = [];
   readonly removedIds: string[] = [];
+  /** Commands run with `docker exec`, in order. */
+  readonly execs: { readonly id: string; readonly cmd: readonly string[] }[] = [];
   readonly behaviour: Record<string, FakeBehaviour> = {};
   /** Whether a pull without error events leaves the image present (a broken engine may not). */
   pullStoresImage = true;
@@ -155,6 +159,16 @@ export class FakeDocker {
         if (!state || state.removed) return Promise.reject(apiError(404, `No such container: ${id}`));
         const lines = state.log.split('\n').filter((l) => l !== '');
         return Promise.resolve(Buffer.concat(lines.map((line, i) => logFrame(`${line}\n`, i % 2 === 0 ? 1 : 2))));
+      },
+      exec: (options: { Cmd: string[] }) => {
+        const state = this.containers.get(id);
+        if (!state || state.removed || state.status !== 'running') return Promise.reject(apiError(409, `Container ${id} is not running`));
+        this.execs.push({ id, cmd: options.Cmd });
+        const exitCode = this.behaviourOf(state).execExitCode ?? 0;
+        return Promise.resolve({
+          start: () => Promise.resolve(Readable.from([logFrame(exitCode === 0 ? 'Completed\n' : 'Error: refused\n', exitCode === 0 ? 1 : 2)])),
+          inspect: () => Promise.resolve({ ExitCode: exitCode, Running: false }),
+        });
       },
       remove: (options?: unknown) => {
         const state = this.containers.get(id);

@@ -7,6 +7,7 @@ import type { Component } from './labels.ts';
 export interface ContainerControl {
   health(endpoints: InfraEndpoints): Promise<string[]>;
   replace(component: Component, why: string): Promise<Partial<InfraEndpoints>>;
+  kafkaLogBytes(): Promise<number | undefined>;
 }
 
 const PREFIX: Record<Component, string> = { kafka: 'Kafka', postgres: 'PostgreSQL' };
@@ -54,6 +55,10 @@ export class StartedDockerInfra implements StartedInfra {
     // A grade that fails because its servers are being stopped (Ctrl-C) must not start new ones.
     if (this.stopping) throw new GraderError('INFRA_FAILED', `the servers are being stopped; not replacing them (${why})`, 'this happens when the grader is interrupted');
     for (const component of ['kafka', 'postgres'] as const) await this.replaceOne(component, why, `a new ${component} container did not start (replacing it because ${why})`);
+  }
+
+  kafkaLogBytes(): Promise<number | undefined> {
+    return this.control.kafkaLogBytes();
   }
 
   /** A new container for `component`; INFRA_FAILED saying `failure` when it does not start. */

@@ -12,6 +12,8 @@ import { choosePort, freePort } from '../ports.ts';
 import type { Session } from '../session/session-registry.ts';
 import { forAll, forLogMessage, forProbe, WaitTimeoutError, type WaitStrategy } from '../wait/wait-strategy.ts';
 import { probeKafkaAdmin } from '../wait/probes.ts';
+import { clientQuotaCommands } from './client-quotas.ts';
+import { AUTHORIZER_PROPERTIES, lockCluster } from './cluster-lock.ts';
 import type { ResolvedKafkaRuntime } from './kafka-runtime.ts';
 
 export interface LocalKafkaOptions {
@@ -51,6 +53,8 @@ export function kraftProperties(brokerPort: number, controllerPort: number, logD
     'num.partitions=1',
     // The grader creates every topic; a target must not create one by accident.
     'auto.create.topics.enable=false',
+    // A deleted topic's files go after 1 s, not 60: the log dir checked between submissions holds what is live.
+    'file.delete.delay.ms=1000',
     'offsets.topic.replication.factor=1',
     // One partition: the first consumer group is coordinated sooner.
     'offsets.topic.num.partitions=1',
@@ -59,6 +63,8 @@ export function kraftProperties(brokerPort: number, controllerPort: number, logD
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
     `group.initial.rebalance.delay.ms=${GROUP_INITIAL_REBALANCE_DELAY_MS}`,
+    // See cluster-lock.ts: the cluster's configuration is closed once the quotas are set.
+    ...Object.entries(AUTHORIZER_PROPERTIES).map(([key, value]) => `${key}=${value}`),
     '',
   ].join('\n');
 }
@@ -174,9 +180,38 @@ export class LocalKafka {
       }
       throw error;
     }
+    try {
+      await setClientQuotas(runtime, brokers[0] ?? '', dir);
+      await lockCluster(brokers);
+    } catch (error) {
+      await handle.stop();
+      throw error;
+    }
     logger.info(`Kafka ${runtime.version} ready on ${brokers[0]} in ${Date.now() - started} ms`);
     handle.bootMs = Date.now() - started;
     return handle;
+  }
+}
+
+/** Kafka's own ConfigCommand (kafka-configs.sh), run with the broker's classpath: kafkajs has no AlterClientQuotas. */
+async function setClientQuotas(runtime: ResolvedKafkaRuntime, bootstrap: string, dir: string): Promise<void> {
+  const results = await Promise.all(
+    clientQuotaCommands(bootstrap).map((args) =>
+      execa(
+        runtime.java,
+        // The session kills any process whose command line names its dir: a grader that dies here leaves nothing.
+        ['-XX:TieredStopAtLevel=1', '-Xshare:auto', `-Dgrader.session=${dir}`, '-cp', runtime.classpath, 'kafka.admin.ConfigCommand', ...args],
+        { reject: false, all: true, timeout: 60_000, cleanup: false, env: { ...process.env, KAFKA_LOG4J_OPTS: '' } },
+      ),
+    ),
+  );
+  const failed = results.find((r) => r.failed);
+  if (failed) {
+    throw new GraderError(
+      'KAFKA_NOT_READY',
+      `setting the targets' client quotas on ${bootstrap} failed (exit ${failed.exitCode ?? failed.signal ?? 'none'}): ${(failed.all ?? '').split('\n').slice(-3).join(' | ')}`,
+      'the machine may be overloaded; rerun, or check the Kafka jars (KAFKA_HOME or the Maven cache under ~/.cache/inventory-grader)',
+    );
   }
 }
 
