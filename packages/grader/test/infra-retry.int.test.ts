@@ -112,11 +112,11 @@ describe('an infrastructure failure while a submission runs (real servers, an in
     const infra = servers();
     const faulty = new InjectedFault(infra, true);
     // Starved over the 30 s before each failure, calm over the 10 s the grader waits for.
-    const starved = Object.assign(new StarvationMeter(), { recentWaitShare: (windowMs?: number) => (windowMs === 10_000 ? 0.1 : 0.9) });
+    const starved = Object.assign(new StarvationMeter(), { recentLatencyMs: (windowMs?: number) => (windowMs === 10_000 ? 0.2 : 9.5) });
     const error = await gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra: faulty, sandbox: true, meter: starved }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraderError);
     expect((error as GraderError).code).toBe('MACHINE_STARVED');
-    expect((error as GraderError).message).toMatch(/reference-fix could not be graded: the infrastructure failed 2 times while the machine was starved while it ran \(the grader's own thread waited for a CPU 90 % .*\); no verdict was given/);
+    expect((error as GraderError).message).toMatch(/reference-fix could not be graded: the infrastructure failed 2 times while the machine was starved while it ran \(the grader's own threads waited 9\.5 ms for a CPU each time they were scheduled.*\); no verdict was given/);
     // Replaced after the first starved failure only: the second ends the grade.
     expect(faulty.replaced).toBe(1);
     // A machine that is not starved: the same fault is the rule for damage again.

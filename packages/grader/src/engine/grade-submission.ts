@@ -6,7 +6,7 @@ import { describeLeftovers, removeLeftovers, type Leftovers } from '../infra/lef
 import { silentLogger, type InfraLogger, type StartedInfra } from '../infra/infra.ts';
 import { InfraFailure } from './check-failure.ts';
 import { gradeTarget, type GradeOutcome, type GradeTargetOptions } from './grade-target.ts';
-import { STARVATION_WINDOW_MS, STARVED_WAIT_SHARE, StarvationMeter } from './starvation-meter.ts';
+import { STARVATION_WINDOW_MS, STARVED_LATENCY_MS, StarvationMeter } from './starvation-meter.ts';
 
 /** A grade of the submission that the infrastructure ended: what broke. */
 export interface InfraAttempt {
@@ -82,10 +82,10 @@ async function gradeUnlessStarved(options: Omit<GradeTargetOptions, 'signal'> & 
     if (!infraFailure) return { ...graded, infraAttempts: attempts, budgetExceeded };
     // The same symptom (a topic without a leader for 30 s) comes of damage and of a starved
     // machine: on a starved one it proves nothing about the submission.
-    const share = meter.recentWaitShare();
-    if (share !== undefined && share >= STARVED_WAIT_SHARE) {
+    const latency = meter.recentLatencyMs();
+    if (latency !== undefined && latency >= STARVED_LATENCY_MS) {
       starved += 1;
-      const how = `the machine was starved while it ran (the grader's own thread waited for a CPU ${(share * 100).toFixed(0)} % of the time it wanted one, over the last ${STARVATION_WINDOW_MS / 1000} s)`;
+      const how = `the machine was starved while it ran (the grader's own threads waited ${latency.toFixed(1)} ms for a CPU each time they were scheduled, over the last ${STARVATION_WINDOW_MS / 1000} s; ${STARVED_LATENCY_MS} ms is starved)`;
       if (starved >= STARVED_GRADES_LIMIT) {
         throw new GraderError(
           'MACHINE_STARVED',
@@ -113,13 +113,13 @@ async function gradeUnlessStarved(options: Omit<GradeTargetOptions, 'signal'> & 
   }
 }
 
-/** Waits (at most CALM_WAIT_MS) until the grader's thread waits for a CPU under half the starved share over 10 s. */
+/** Waits (at most CALM_WAIT_MS) until the grader's threads wait under a third of the starved latency over 10 s. */
 async function waitForCalm(meter: StarvationMeter, logger: InfraLogger): Promise<void> {
   const started = Date.now();
   while (Date.now() - started < CALM_WAIT_MS) {
     await sleep(2_000);
-    const share = meter.recentWaitShare(10_000);
-    if (share === undefined || share < STARVED_WAIT_SHARE / 2) return;
+    const latency = meter.recentLatencyMs(10_000);
+    if (latency === undefined || latency < STARVED_LATENCY_MS / 3) return;
   }
   logger.warn(`the machine stayed busy for ${CALM_WAIT_MS / 1000} s; grading again anyway`);
 }

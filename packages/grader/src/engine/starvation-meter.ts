@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Run and run-queue wait (ns) of each thread of this process, from /proc/self/task/<tid>/schedstat ("cpu_ns wait_ns slices"). */
-export type ThreadTimes = ReadonlyMap<string, { readonly runNs: number; readonly waitNs: number }>;
+export type ThreadTimes = ReadonlyMap<string, { readonly runNs: number; readonly waitNs: number; readonly slices: number }>;
 
 function readOwnThreads(): ThreadTimes | undefined {
-  const times = new Map<string, { runNs: number; waitNs: number }>();
+  const times = new Map<string, { runNs: number; waitNs: number; slices: number }>();
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
@@ -13,8 +13,8 @@ function readOwnThreads(): ThreadTimes | undefined {
   }
   for (const tid of tids) {
     try {
-      const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-      if (Number.isFinite(run) && Number.isFinite(wait)) times.set(tid, { runNs: run ?? 0, waitNs: wait ?? 0 });
+      const [run, wait, slices] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+      if (Number.isFinite(run) && Number.isFinite(wait) && Number.isFinite(slices)) times.set(tid, { runNs: run ?? 0, waitNs: wait ?? 0, slices: slices ?? 0 });
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -23,11 +23,14 @@ function readOwnThreads(): ThreadTimes | undefined {
 }
 
 /**
- * Past this share of their runnable time spent waiting for a CPU, the grader's own threads call
- * the machine starved: an infrastructure failure then proves nothing about the submission.
- * Calibrated in README "Security model" (grades alone, beside CPU hogs, beside other grades).
+ * Past this mean run-queue wait per scheduling of its own threads, the grader calls the machine
+ * starved: an infrastructure failure then proves nothing about the submission. Measured over a
+ * whole reference grade: 0.4 ms alone, 0.7 ms beside 4 CPU hogs (2.0 ms at most over 10 s), 4.3 ms
+ * beside 4 CPU hogs and another grade (3.2-5.4 ms over 10 s once both grades ran). The share of
+ * runnable time spent waiting does not tell these apart (0.84, 0.93, 0.97): five scenarios at once
+ * keep two cores busy anyway.
  */
-export const STARVED_WAIT_SHARE = 0.5;
+export const STARVED_LATENCY_MS = 3;
 
 /** The window before a failure that its verdict looks at: as long as the longest wait that failed. */
 export const STARVATION_WINDOW_MS = 30_000;
@@ -36,13 +39,14 @@ interface Step {
   readonly at: number;
   readonly runNs: number;
   readonly waitNs: number;
+  readonly slices: number;
 }
 
 /**
- * How starved this process is: the share of its threads' runnable time spent on a run queue
- * (runnable, but every CPU busy with something else) over a recent window. Its threads run every
- * wait, set-up and health check of a grade (the checks run in worker threads of this process), so
- * when they wait most of the time they want a CPU, the servers beside them do too.
+ * How starved this process is: how long its threads waited on a run queue (runnable, but every
+ * CPU busy with something else) each time they were scheduled, over a recent window. Its threads
+ * run every wait, set-up and health check of a grade (the checks run in worker threads of this
+ * process), so when they wait long for a CPU, the servers beside them do too.
  */
 export class StarvationMeter {
   private last: { at: number; times: ThreadTimes } | undefined;
@@ -70,27 +74,28 @@ export class StarvationMeter {
     if (this.last) {
       let runNs = 0;
       let waitNs = 0;
+      let slices = 0;
       for (const [tid, now] of times) {
         const before = this.last.times.get(tid);
         if (!before) continue;
         runNs += now.runNs - before.runNs;
         waitNs += now.waitNs - before.waitNs;
+        slices += now.slices - before.slices;
       }
-      this.steps.push({ at, runNs, waitNs });
+      this.steps.push({ at, runNs, waitNs, slices });
       while ((this.steps[0]?.at ?? at) < at - 2 * STARVATION_WINDOW_MS) this.steps.shift();
     }
     this.last = { at, times };
   }
 
-  /** Wait share over the last `windowMs`; undefined without schedstat or before two samples. */
-  recentWaitShare(windowMs = STARVATION_WINDOW_MS): number | undefined {
+  /** Mean time a thread waited on a run queue each time it was scheduled, in ms, over the last `windowMs`. */
+  recentLatencyMs(windowMs = STARVATION_WINDOW_MS): number | undefined {
     this.sample();
     const from = this.now() - windowMs;
     const recent = this.steps.filter((s) => s.at > from);
-    if (recent.length === 0) return undefined;
-    const run = recent.reduce((n, s) => n + s.runNs, 0);
-    const wait = recent.reduce((n, s) => n + s.waitNs, 0);
-    return run + wait > 0 ? wait / (run + wait) : 0;
+    const slices = recent.reduce((n, s) => n + s.slices, 0);
+    if (slices === 0) return undefined;
+    return recent.reduce((n, s) => n + s.waitNs, 0) / slices / 1e6;
   }
 
   stop(): void {
