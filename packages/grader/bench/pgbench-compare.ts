@@ -10,6 +10,7 @@ import { LocalInfra } from '../src/infra/local-infra.ts';
 import { resolveTarget } from '../src/target/target-spec.ts';
 import { restock } from '../src/workloads/messages.ts';
 import { roundRobin } from '../src/workloads/plan.ts';
+import { graderClientId } from '../src/infra/kafka/client-quotas.ts';
 
 const SKUS = Array.from({ length: 300 }, (_, i) => `PB${i + 1}`);
 /** The reference fix keeps up to 8 partitions in flight per replica, each on its own connection. */
@@ -68,7 +69,7 @@ export async function comparePgbench(rounds = 5): Promise<PgbenchComparison> {
 }
 
 async function measureRound(endpoints: InfraEndpoints, dir: string, script: string, round: number): Promise<PgbenchRound> {
-  const ctx = { endpoints, target: resolveTarget('reference-fix'), seed: round, runDir: join(dir, `round-${round}`), selected: [] };
+  const ctx = { endpoints, graderClientId: graderClientId(), target: resolveTarget('reference-fix'), seed: round, runDir: join(dir, `round-${round}`), selected: [] };
   const system = await System.create(ctx, { scenario: 'pgbench', partitions: CONNECTIONS, products: Object.fromEntries(SKUS.map((s) => [s, 1000])) });
   try {
     const messages = Array.from({ length: MESSAGES }, (_, i) => restock(`pb-${i}`, SKUS[i % SKUS.length] ?? 'PB1', 1));

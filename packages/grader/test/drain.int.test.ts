@@ -19,6 +19,7 @@ import { buildTarget } from '../src/target/target-build.ts';
 import { resolveTarget } from '../src/target/target-spec.ts';
 import { adjust } from '../src/workloads/messages.ts';
 import { roundRobin } from '../src/workloads/plan.ts';
+import { graderClientId } from '../src/infra/kafka/client-quotas.ts';
 
 describe('System.drain', () => {
   let infra: StartedLocalInfra;
@@ -40,7 +41,7 @@ describe('System.drain', () => {
 
   const system = (scenario: string): Promise<System> =>
     System.create(
-      { endpoints: infra.endpoints, target, seed: 1, runDir, selected: [] },
+      { endpoints: infra.endpoints, graderClientId: graderClientId(), target, seed: 1, runDir, selected: [] },
       { scenario, latencyMs: 0, products: { A: 1000, B: 1000 } },
     );
 
@@ -94,7 +95,7 @@ describe('System.drain', () => {
 
   it('ends a quiet period early only once the target is settled, never while its transaction waits', async () => {
     const sys = await System.create(
-      { endpoints: infra.endpoints, target, seed: 1, runDir, selected: [] },
+      { endpoints: infra.endpoints, graderClientId: graderClientId(), target, seed: 1, runDir, selected: [] },
       { scenario: 'drain-settled', latencyMs: 5, products: { A: 1000, B: 1000 } },
     );
     try {

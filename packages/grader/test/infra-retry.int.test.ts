@@ -108,19 +108,34 @@ describe('an infrastructure failure while a submission runs (real servers, an in
     expect(computeScore(next.results.filter((r) => r.status !== 'skipped'), weights).score).toBe(1);
   }, 300_000);
 
-  it('on a starved machine: never the verdict; graded again once calmer, and inconclusive (MACHINE_STARVED, no result) if it happens again', async () => {
+  /** A meter that saw heavy starvation during each grade, and a machine calm `calmAfterMs` after the first look for calm. */
+  function starvedMeter(calmAfterMs: number): StarvationMeter {
+    let firstLook: number | undefined;
+    return Object.assign(new StarvationMeter(), {
+      worstLatencyMs: () => 9.5,
+      recentLatencyMs: () => {
+        firstLook ??= Date.now();
+        return Date.now() - firstLook >= calmAfterMs ? 0.2 : 9.5;
+      },
+    });
+  }
+
+  it('on a starved machine: never the verdict; graded again on fresh servers, and inconclusive (MACHINE_STARVED, no result) if it happens again', async () => {
     const infra = servers();
     const faulty = new InjectedFault(infra, true);
-    // Starved over the 30 s before each failure, calm over the 10 s the grader waits for.
-    const starved = Object.assign(new StarvationMeter(), { recentLatencyMs: (windowMs?: number) => (windowMs === 10_000 ? 0.2 : 9.5) });
-    const error = await gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra: faulty, sandbox: true, meter: starved }).catch((e: unknown) => e);
+    const error = await gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra: faulty, sandbox: true, meter: starvedMeter(14_000) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraderError);
     expect((error as GraderError).code).toBe('MACHINE_STARVED');
-    expect((error as GraderError).message).toMatch(/reference-fix could not be graded: the infrastructure failed 2 times while the machine was starved while it ran \(the grader's own threads waited 9\.5 ms for a CPU each time they were scheduled.*\); no verdict was given/);
-    // Replaced after the first starved failure only: the second ends the grade.
-    expect(faulty.replaced).toBe(1);
-    // A machine that is not starved: the same fault is the rule for damage again.
-    const outcome = await grade(new InjectedFault(infra, false));
-    expect(outcome.infraAttempts).toHaveLength(1);
+    expect((error as GraderError).message).toMatch(/reference-fix could not be graded: the infrastructure failed 2 times while the machine was starved while it ran \(the grader's own threads waited 9\.5 ms for a CPU each time they were scheduled.*\), and the machine stayed busy without it .*; no verdict was given/);
+    // Fresh servers after each: what comes next does not inherit what failed.
+    expect(faulty.replaced).toBe(2);
+  }, 300_000);
+
+  it('starved only by the submission itself (calm as soon as it is gone): the rule for damage, so twice is its verdict', async () => {
+    const faulty = new InjectedFault(servers(), true);
+    const outcome = await gradeSubmission({ target: resolveTarget('reference-fix'), selected: ONLY, seed: 1, repeat: 1, runDir: tempDir('grader-retry-run-'), infra: faulty, sandbox: true, meter: starvedMeter(0) });
+    expect(outcome.infraAttempts).toHaveLength(2);
+    expect(faulty.replaced).toBe(2);
+    for (const r of outcome.results.filter((x) => x.status === 'failed')) expect(r.message).toMatch(/^the infrastructure failed while the submission ran, twice/);
   }, 300_000);
 });

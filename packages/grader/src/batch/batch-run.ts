@@ -128,8 +128,10 @@ export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecyc
       output.progress(`${doneBefore + reusable.length + graded}/${plan.submissions.length} done, ${left} left, ${formatDuration(elapsed)} elapsed${eta}`);
     } catch (error) {
       if (isGraderError(error) && error.code === 'MACHINE_STARVED') {
-        // Its logs stay, with why; no result.json, so a rerun grades it again.
+        // No result.json, so a rerun grades it again; its logs stay, with why, until it is graded again.
         writeFileSync(join(store.folderOf(pending.sub), 'inconclusive.txt'), `${error.message}\n`);
+        // What it left goes before the next one, as after any submission (the servers are fresh already).
+        await tidyServers(started, output);
         if (!deferred) {
           output.warn(`${error.message}; it is graded again at the end of the batch`);
           queue.push({ pending, deferred: true });

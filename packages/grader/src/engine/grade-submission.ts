@@ -64,6 +64,15 @@ export const STARVED_GRADES_LIMIT = 2;
 /** How long the grader waits for a starved machine to calm before grading again. */
 export const CALM_WAIT_MS = 120_000;
 
+/**
+ * A machine calm this soon after the submission's grade ended and its servers were replaced was
+ * starved by that submission (its replicas' queries, the broker it kept busy), not by something else.
+ */
+export const OWN_LOAD_CALM_MS = 12_000;
+
+/** Calm: the grader's threads wait under a third of the starved latency, over this window. */
+const CALM_WINDOW_MS = 4_000;
+
 async function gradeUnlessStarved(options: Omit<GradeTargetOptions, 'signal'> & { readonly budget?: () => Budget }, meter: StarvationMeter): Promise<SubmissionOutcome> {
   const logger = options.logger ?? silentLogger;
   const attempts: InfraAttempt[] = [];
@@ -71,6 +80,7 @@ async function gradeUnlessStarved(options: Omit<GradeTargetOptions, 'signal'> & 
   for (let grade = 1; ; grade += 1) {
     const runDir = grade === 1 ? options.runDir : join(options.runDir, `attempt-${grade}`);
     const budget = options.budget?.();
+    const gradeStarted = Date.now();
     let outcome: GradeOutcome;
     try {
       outcome = await gradeTarget({ ...options, runDir, ...(budget ? { signal: budget.signal } : {}) });
@@ -80,48 +90,56 @@ async function gradeUnlessStarved(options: Omit<GradeTargetOptions, 'signal'> & 
     const budgetExceeded = budget?.signal.aborted ?? false;
     const { infraFailure, ...graded } = outcome;
     if (!infraFailure) return { ...graded, infraAttempts: attempts, budgetExceeded };
+    const why = `the infrastructure failed while ${options.target.name} ran: ${infraFailure}`;
     // The same symptom (a topic without a leader for 30 s) comes of damage and of a starved
-    // machine: on a starved one it proves nothing about the submission.
-    const latency = meter.recentLatencyMs();
+    // machine. The failure's time is not known: the worst window of the grade stands for it.
+    const latency = meter.worstLatencyMs(gradeStarted);
+    let replaced = false;
     if (latency !== undefined && latency >= STARVED_LATENCY_MS) {
-      starved += 1;
-      const how = `the machine was starved while it ran (the grader's own threads waited ${latency.toFixed(1)} ms for a CPU each time they were scheduled, over the last ${STARVATION_WINDOW_MS / 1000} s; ${STARVED_LATENCY_MS} ms is starved)`;
-      if (starved >= STARVED_GRADES_LIMIT) {
-        throw new GraderError(
-          'MACHINE_STARVED',
-          `${options.target.name} could not be graded: the infrastructure failed ${starved} times while ${how} (${infraFailure}); no verdict was given`,
-          'free the machine (other grades, builds, CPU hogs) or give it more CPUs, then rerun: the grade is inconclusive, not the submission\'s failure',
-        );
+      const how = `the machine was starved while it ran (the grader's own threads waited ${latency.toFixed(1)} ms for a CPU each time they were scheduled, over ${STARVATION_WINDOW_MS / 1000} s; ${STARVED_LATENCY_MS} ms is starved)`;
+      // Fresh servers first: a broker the submission keeps busy is its load, not the machine's.
+      await replaceServers(options.infra, why, logger);
+      replaced = true;
+      const calmAfter = await timeToCalm(meter);
+      if (calmAfter === undefined || calmAfter > OWN_LOAD_CALM_MS) {
+        starved += 1;
+        if (starved >= STARVED_GRADES_LIMIT) {
+          throw new GraderError(
+            'MACHINE_STARVED',
+            `${options.target.name} could not be graded: the infrastructure failed ${starved} times while ${how}, and the machine stayed busy without it (${infraFailure}); no verdict was given`,
+            'free the machine (other grades, builds, CPU hogs) or give it more CPUs, then rerun: the grade is inconclusive, not the submission\'s failure',
+          );
+        }
+        logger.warn(`the infrastructure failed while ${options.target.name} ran (${infraFailure}), but ${how}, and it stayed busy without it: inconclusive, not its verdict; graded again on fresh servers`);
+        continue;
       }
-      logger.warn(`the infrastructure failed while ${options.target.name} ran (${infraFailure}), but ${how}: inconclusive, not its verdict; replacing the servers and grading it again once the machine is calmer`);
-      await replaceServers(options.infra, `the infrastructure failed on a starved machine: ${infraFailure}`, logger);
-      await waitForCalm(meter, logger);
-      continue;
+      logger.warn(`${why}; ${how}, but calm ${(calmAfter / 1000).toFixed(0)} s after its grade ended and the servers were replaced: its own load, so the rule for damage applies`);
     }
     attempts.push({ infraFailure, runDir });
-    const why = `the infrastructure failed while ${options.target.name} ran: ${infraFailure}`;
     if (attempts.length === 1) {
-      logger.warn(`${why}; replacing the servers and grading it again from the start`);
-      await replaceServers(options.infra, why, logger);
+      logger.warn(`${why}; ${replaced ? 'the servers were replaced; ' : 'replacing the servers and '}grading it again from the start`);
+      if (!replaced) await replaceServers(options.infra, why, logger);
       continue;
     }
     const verdict = `the infrastructure failed while the submission ran, twice, the second time on fresh servers (${infraFailure}); first: ${attempts[0]?.infraFailure ?? ''}`;
     logger.warn(`${options.target.name}: ${verdict}; scored as its failure, and the servers are replaced for what comes next`);
     const results = graded.results.map((r) => (r.status === 'failed' && r.message?.startsWith(InfraFailure.PREFIX) ? { ...r, message: verdict } : r));
-    await replaceServers(options.infra, why, logger);
+    if (!replaced) await replaceServers(options.infra, why, logger);
     return { ...graded, results, infraAttempts: attempts, budgetExceeded };
   }
 }
 
-/** Waits (at most CALM_WAIT_MS) until the grader's threads wait under a third of the starved latency over 10 s. */
-async function waitForCalm(meter: StarvationMeter, logger: InfraLogger): Promise<void> {
+/** How long (ms) until the grader's threads wait under a third of the starved latency over CALM_WINDOW_MS; undefined if not within CALM_WAIT_MS. */
+async function timeToCalm(meter: StarvationMeter): Promise<number | undefined> {
   const started = Date.now();
+  // Only samples taken after now may count.
+  await sleep(CALM_WINDOW_MS);
   while (Date.now() - started < CALM_WAIT_MS) {
+    const latency = meter.recentLatencyMs(CALM_WINDOW_MS);
+    if (latency === undefined || latency < STARVED_LATENCY_MS / 3) return Date.now() - started;
     await sleep(2_000);
-    const latency = meter.recentLatencyMs(10_000);
-    if (latency === undefined || latency < STARVED_LATENCY_MS / 3) return;
   }
-  logger.warn(`the machine stayed busy for ${CALM_WAIT_MS / 1000} s; grading again anyway`);
+  return undefined;
 }
 
 /** Past this many partitions left by one submission, the broker is replaced rather than trusted to digest their deletion. */

@@ -13,6 +13,7 @@ import { buildTarget } from '../target/target-build.ts';
 import type { TargetSpec } from '../target/target-spec.ts';
 import { GraderFault, InfraFailure } from './check-failure.ts';
 import { runChecks, type CheckListener } from './run-checks.ts';
+import { graderClientId } from '../infra/kafka/client-quotas.ts';
 
 /** One target, graded `repeat` times on infrastructure that is already up. */
 export interface GradeTargetOptions {
@@ -131,7 +132,7 @@ export async function gradeTarget(options: GradeTargetOptions): Promise<GradeOut
         judged += 1;
         listener?.(r);
       };
-      const outcome = await runChecks({ endpoints: infra.endpoints, target, seed, runDir: join(runDir, `run-${run + 1}`), selected, ...(sandbox ? { sandbox: sandbox.spec } : {}) }, run, counted, signal).finally(() => signal?.removeEventListener('abort', markAbort));
+      const outcome = await runChecks({ endpoints: infra.endpoints, graderClientId: graderClientId(), target, seed, runDir: join(runDir, `run-${run + 1}`), selected, ...(sandbox ? { sandbox: sandbox.spec } : {}) }, run, counted, signal).finally(() => signal?.removeEventListener('abort', markAbort));
       if (judgedBeforeAbort !== undefined) {
         const kept = outcome.results.slice(0, judgedBeforeAbort).filter((r) => r.status !== 'skipped');
         // A failure of the grader's own before the budget ran out is still the grader's.

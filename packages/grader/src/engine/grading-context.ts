@@ -15,6 +15,8 @@ export interface GradingContext {
   readonly selected: readonly string[];
   /** Where replicas run; absent with --no-sandbox (the grader's own user, uncontained). */
   readonly sandbox?: SandboxSpec;
+  /** The Kafka client id the broker's quotas exempt (infra/kafka/client-quotas.ts), for the workers' clients. */
+  readonly graderClientId: string;
   /** Set when the scenario that measures alone (throughput) is selected: how the others wait for it. */
   readonly exclusive?: ExclusiveSpec;
 }

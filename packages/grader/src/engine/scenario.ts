@@ -7,6 +7,7 @@ import { CheckFailure, GraderFault, InfraFailure, withCrashes } from './check-fa
 import { ExclusiveTurn, TurnCancelled } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 import type { System } from './system.ts';
+import { adoptGraderClientId } from '../infra/kafka/client-quotas.ts';
 
 export interface ScenarioDefinition<R> {
   /** Must match the `scenario` of every check it feeds in checks/catalog.ts. */
@@ -34,6 +35,7 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
   }
   const ctx = inject('grading') as GradingContext | undefined;
   if (ctx === undefined) return definition;
+  adoptGraderClientId(ctx.graderClientId);
   describe(definition.id, () => {
     const selected = Object.keys(definition.checks).filter((id) => ctx.selected.includes(id));
     let observations: R | undefined;
@@ -68,6 +70,9 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
         });
         refusals = systems.flatMap((s) => s.interventions());
         crashes.push(...refusals);
+        // A database past its cap fails the scenario's checks even if its observations look right.
+        const oversized = systems.find((s) => s.databaseSize.violation)?.databaseSize.violation;
+        if (oversized && !failure) failure = new CheckFailure(oversized);
         await Promise.allSettled(systems.map((s) => s.close()));
         if (exclusive) turn?.finish();
         else turn?.finished(definition.id);
@@ -82,7 +87,8 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
       const test = selected.includes(id) ? it : it.skip;
       test(id, () => {
         // A target that did not come up may say why through the connections it was refused.
-        if (failure) throw failure instanceof CheckFailure && refusals.length > 0 ? new CheckFailure(`${failure.message}; ${refusals.join('; ')}`) : failure;
+        const notes = failure ? refusals.filter((note) => !failure?.message.includes(note)) : [];
+        if (failure) throw failure instanceof CheckFailure && notes.length > 0 ? new CheckFailure(`${failure.message}; ${notes.join('; ')}`) : failure;
         if (observations === undefined) throw new InfraFailure(`scenario ${definition.id} produced no observations`);
         try {
           verdict(observations);

@@ -42,4 +42,15 @@ describe('StarvationMeter', () => {
   it('says nothing without schedstat', () => {
     expect(scripted([]).recentLatencyMs()).toBeUndefined();
   });
+
+  it('finds the worst window of a grade, not only the last one', () => {
+    // Steps of 2 s: 1 ms, then 10 ms, then 1 ms per slice.
+    const meter = scripted([[['1', 0, 0]], [['1', 1e6, 1]], [['1', 11e6, 2]], [['1', 12e6, 3]]]);
+    meter.sample();
+    meter.sample();
+    meter.sample();
+    expect(meter.worstLatencyMs(0, 2_000)).toBeCloseTo(10, 6);
+    // The clock moved on by one (empty) sample: the last step is within 4 s.
+    expect(meter.recentLatencyMs(4_000)).toBeCloseTo(1, 6);
+  });
 });

@@ -35,6 +35,9 @@ export const STARVED_LATENCY_MS = 3;
 /** The window before a failure that its verdict looks at: as long as the longest wait that failed. */
 export const STARVATION_WINDOW_MS = 30_000;
 
+/** Samples older than this are dropped: longer than a grade's budget ever runs in practice. */
+const KEPT_MS = 30 * 60_000;
+
 interface Step {
   readonly at: number;
   readonly runNs: number;
@@ -83,7 +86,7 @@ export class StarvationMeter {
         slices += now.slices - before.slices;
       }
       this.steps.push({ at, runNs, waitNs, slices });
-      while ((this.steps[0]?.at ?? at) < at - 2 * STARVATION_WINDOW_MS) this.steps.shift();
+      while ((this.steps[0]?.at ?? at) < at - KEPT_MS) this.steps.shift();
     }
     this.last = { at, times };
   }
@@ -96,6 +99,19 @@ export class StarvationMeter {
     const slices = recent.reduce((n, s) => n + s.slices, 0);
     if (slices === 0) return undefined;
     return recent.reduce((n, s) => n + s.waitNs, 0) / slices / 1e6;
+  }
+
+  /** The worst mean over any `windowMs` of steps taken since `since` (ms epoch); undefined without any. */
+  worstLatencyMs(since: number, windowMs = STARVATION_WINDOW_MS): number | undefined {
+    this.sample();
+    const steps = this.steps.filter((s) => s.at > since);
+    let worst: number | undefined;
+    for (const end of steps) {
+      const window = steps.filter((s) => s.at > end.at - windowMs && s.at <= end.at);
+      const slices = window.reduce((n, s) => n + s.slices, 0);
+      if (slices > 0) worst = Math.max(worst ?? 0, window.reduce((n, s) => n + s.waitNs, 0) / slices / 1e6);
+    }
+    return worst;
   }
 
   stop(): void {

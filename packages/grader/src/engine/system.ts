@@ -17,7 +17,7 @@ import type { GradingContext } from './grading-context.ts';
 import { InfraFailure } from './check-failure.ts';
 import { ExclusiveTurn } from './exclusive-turn.ts';
 import { laggingPartitions } from './offsets.ts';
-import { GRADER_CLIENT_ID } from '../infra/kafka/client-quotas.ts';
+import { graderClientId } from '../infra/kafka/client-quotas.ts';
 import { DatabaseSizeGuard } from './database-size-guard.ts';
 
 /** No new outcome for this long while messages are pending = the target has stalled. */
@@ -106,8 +106,7 @@ export class System {
     );
     this.databaseSize = new DatabaseSizeGuard(db, ns.database, async () => {
       this.mark(`database over its cap: ${this.databaseSize.violation ?? ''}`);
-      await this.replicas.killAll();
-      await this.terminateTargetConnections();
+      await Promise.allSettled([this.replicas.killAll(), this.terminateTargetConnections()]);
     }).start();
   }
 
@@ -159,7 +158,7 @@ export class System {
       } finally {
         client.release();
       }
-      const kafka = new Kafka({ brokers: [...ctx.endpoints.kafkaBrokers], clientId: GRADER_CLIENT_ID, logLevel: logLevel.NOTHING });
+      const kafka = new Kafka({ brokers: [...ctx.endpoints.kafkaBrokers], clientId: graderClientId(), logLevel: logLevel.NOTHING });
       const admin = kafka.admin();
       const producer = kafka.producer({ allowAutoTopicCreation: false });
       await Promise.all([admin.connect(), producer.connect()]);

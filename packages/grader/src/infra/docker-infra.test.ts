@@ -11,7 +11,7 @@ import { DockerInfra, dockerEngineAvailable, KAFKA_STARTED_MESSAGE, type DockerI
 import { FakeDocker } from './docker/fake-docker.ts';
 import { COMPONENT_LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL, SESSION_LABEL } from './docker/labels.ts';
 import type { InfraLogger } from './infra.ts';
-import { GRADER_CLIENT_ID } from './kafka/client-quotas.ts';
+import { graderClientId } from './kafka/client-quotas.ts';
 import { BUILT_KAFKA_IMAGE, DEBOOTSTRAP_BASE_IMAGE, KAFKA_IMAGE, KAFKA_VERSION, POSTGRES_IMAGE } from './versions.ts';
 import { digestInputs, imagesDir, INPUTS_LABEL } from './docker/image-builder.ts';
 
@@ -373,8 +373,8 @@ describe('DockerInfra orchestration (FakeDocker, not a Docker engine)', () => {
     const kafka = fake.live().find((c) => c.component === 'kafka');
     const commands = fake.execs.filter((e) => e.id === kafka?.id).map((e) => e.cmd.join(' '));
     expect(commands).toHaveLength(2);
-    expect(commands[0]).toMatch(/^kafka-configs\.sh --bootstrap-server localhost:19092 --alter --entity-type users --entity-default --add-config producer_byte_rate=\d+,consumer_byte_rate=\d+,request_percentage=\d+$/);
-    expect(commands[1]).toContain(`--entity-type users --entity-default --entity-type clients --entity-name ${GRADER_CLIENT_ID} --add-config`);
+    expect(commands[0]).toMatch(/^\/opt\/kafka\/bin\/kafka-configs\.sh --bootstrap-server localhost:19092 --alter --entity-type users --entity-default --add-config producer_byte_rate=\d+,consumer_byte_rate=\d+,request_percentage=\d+$/);
+    expect(commands[1]).toContain(`--entity-type users --entity-default --entity-type clients --entity-name ${graderClientId()} --add-config`);
     await started.stop();
   });
 

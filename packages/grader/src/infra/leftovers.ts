@@ -1,8 +1,9 @@
+import { INTERNAL_TOPICS } from './kafka/cluster-lock.ts';
 import { withAdminClient, withKafkaAdmin } from './namespace.ts';
 import type { InfraEndpoints } from './infra.ts';
 
 /** Topics the broker keeps for itself. */
-const KAFKA_INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+const KAFKA_INTERNAL_TOPICS = new Set<string>(INTERNAL_TOPICS);
 
 /** The consumer group a namespace hands its target (namespace.ts: `${name}.consumers`). */
 const NAMESPACE_GROUP = /^grader_[a-z0-9_]+_[0-9a-f]{8}\.consumers$/;

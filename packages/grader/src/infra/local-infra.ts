@@ -7,7 +7,7 @@ import { endpointHealth } from './health.ts';
 import type { Infra, InfraEndpoints, InfraLogger, StartedInfra } from './infra.ts';
 import { silentLogger } from './infra.ts';
 import { KafkaRuntime, type ResolvedKafkaRuntime } from './kafka/kafka-runtime.ts';
-import { GRADER_CLIENT_ID } from './kafka/client-quotas.ts';
+import { graderClientId } from './kafka/client-quotas.ts';
 import { LocalKafka, type StartedLocalKafka } from './kafka/local-kafka.ts';
 import { LocalPostgres, type StartedLocalPostgres } from './postgres/local-postgres.ts';
 import { startReaper } from './session/reaper.ts';
@@ -101,7 +101,7 @@ export class LocalInfra implements Infra {
 
 /** The first group operation creates __consumer_offsets; do it now so runs don't pay for it. */
 async function warmUpGroupCoordinator(brokers: readonly string[]): Promise<void> {
-  const admin = new Kafka({ brokers: [...brokers], clientId: GRADER_CLIENT_ID, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ brokers: [...brokers], clientId: graderClientId(), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     await admin.describeGroups(['grader-warmup']);

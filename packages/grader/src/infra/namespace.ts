@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { InfraEndpoints } from './infra.ts';
-import { GRADER_CLIENT_ID } from './kafka/client-quotas.ts';
+import { graderClientId } from './kafka/client-quotas.ts';
 
 export interface NamespaceOptions {
   /** Readable part of every name, e.g. `run` or a check id. */
@@ -194,7 +194,7 @@ export async function withKafkaAdmin<T>(
   brokers: readonly string[],
   fn: (admin: KafkaAdmin) => Promise<T>,
 ): Promise<T> {
-  const admin = new Kafka({ brokers: [...brokers], clientId: GRADER_CLIENT_ID, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ brokers: [...brokers], clientId: graderClientId(), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     return await fn(admin);

@@ -141,8 +141,9 @@ export class DockerBoot {
     const [id] = this.created.idsOf('kafka');
     if (!id) return undefined;
     const result = await execInContainer(this.docker.getContainer(id), ['du', '-sk', KAFKA_LOG_DIR], [], 10_000).catch(() => undefined);
-    const kilobytes = Number(/^(\d+)/.exec(result?.output ?? '')?.[1]);
-    return result?.exitCode === 0 && Number.isFinite(kilobytes) ? kilobytes * 1024 : undefined;
+    // du exits 1 when a file vanishes while it walks (a deleted topic's, 1 s after): its total still counts.
+    const kilobytes = Number(new RegExp(`^(\\d+)\\s+${KAFKA_LOG_DIR}$`, 'm').exec(result?.output ?? '')?.[1]);
+    return (result?.exitCode === 0 || result?.exitCode === 1) && Number.isFinite(kilobytes) ? kilobytes * 1024 : undefined;
   }
 
   /** Records the first failure and stops the sibling component. */
@@ -325,12 +326,13 @@ function messageOf(error: unknown): string {
 /** The targets' client quotas, set with the image's own kafka-configs.sh (kafkajs has no AlterClientQuotas). */
 async function setClientQuotasIn(container: Dockerode.Container, name: string): Promise<void> {
   for (const args of clientQuotaCommands(`localhost:${KAFKA_INTERNAL_PORT}`)) {
-    const result = await execInContainer(container, ['kafka-configs.sh', ...args], ['KAFKA_HEAP_OPTS=-Xmx128m']);
+    // By its path: the official image does not put /opt/kafka/bin on PATH.
+    const result = await execInContainer(container, ['/opt/kafka/bin/kafka-configs.sh', ...args], ['KAFKA_HEAP_OPTS=-Xmx128m']);
     if (result.exitCode !== 0) {
       throw new GraderError(
         'DOCKER_NOT_READY',
         `setting the targets' client quotas in container ${name} failed (exit ${result.exitCode ?? 'unknown'}): ${result.output.trim().split('\n').slice(-3).join(' | ')}`,
-        'the Kafka image must have kafka-configs.sh on its PATH (the official image and `grader infra images` do); rebuild it with `grader infra images --rebuild`',
+        'the Kafka image must have /opt/kafka/bin/kafka-configs.sh (the official image and `grader infra images` do); rebuild it with `grader infra images --rebuild`',
       );
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientQuotaCommands, GRADER_CLIENT_ID, TARGET_CLIENT_QUOTAS } from './client-quotas.ts';
+import { clientQuotaCommands, graderClientId, TARGET_CLIENT_QUOTAS } from './client-quotas.ts';
 
 describe('clientQuotaCommands', () => {
   it('bounds the default user (shared by every client id) and exempts only the grader id, which takes precedence', () => {
@@ -14,6 +14,6 @@ describe('clientQuotaCommands', () => {
   });
 
   it('uses a random grader client id per process', () => {
-    expect(GRADER_CLIENT_ID).toMatch(/^grader-[0-9a-f]{12}$/);
+    expect(graderClientId()).toMatch(/^grader-[0-9a-f]{12}$/);
   });
 });

@@ -1,11 +1,21 @@
 import { randomBytes } from 'node:crypto';
 
+let clientId = `grader-${randomBytes(6).toString('hex')}`;
+
 /**
  * The client id of every Kafka client of this grader process, random per process: the only id the
  * broker's quotas exempt. Targets are told nothing about it (the contract gives them brokers, a
- * topic and a group).
+ * topic and a group). The checks run in vitest worker threads, which load this module afresh:
+ * they adopt the main thread's id from their GradingContext (engine/scenario.ts).
  */
-export const GRADER_CLIENT_ID = `grader-${randomBytes(6).toString('hex')}`;
+export function graderClientId(): string {
+  return clientId;
+}
+
+/** In a worker thread: use the id the main thread set the quotas for. */
+export function adoptGraderClientId(id: string): void {
+  clientId = id;
+}
 
 /**
  * Kafka's client quotas for everything but the grader, on the brokers the grader starts. Set on the
@@ -38,10 +48,10 @@ function configs(quotas: Readonly<Record<string, number>>): string {
  * Arguments of Kafka's ConfigCommand (kafka-configs.sh), one list per invocation: the quotas of the
  * default user, then the grader's exemption (user default + its client id, which takes precedence).
  */
-export function clientQuotaCommands(bootstrapServer: string, graderClientId: string = GRADER_CLIENT_ID): string[][] {
+export function clientQuotaCommands(bootstrapServer: string, exempt: string = graderClientId()): string[][] {
   const alter = ['--bootstrap-server', bootstrapServer, '--alter', '--entity-type', 'users', '--entity-default'];
   return [
     [...alter, '--add-config', configs(TARGET_CLIENT_QUOTAS)],
-    [...alter, '--entity-type', 'clients', '--entity-name', graderClientId, '--add-config', configs(UNBOUNDED)],
+    [...alter, '--entity-type', 'clients', '--entity-name', exempt, '--add-config', configs(UNBOUNDED)],
   ];
 }

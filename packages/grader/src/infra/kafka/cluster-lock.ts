@@ -1,5 +1,5 @@
 import kafkajs, { type AclEntry } from 'kafkajs';
-import { GRADER_CLIENT_ID } from './client-quotas.ts';
+import { graderClientId } from './client-quotas.ts';
 
 // kafkajs is CommonJS and these enums are not among the named exports Node's ESM loader sees.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, Kafka, logLevel } = kafkajs;
@@ -24,17 +24,20 @@ function clusterAcl(operation: kafkajs.AclOperationTypes, permissionType: kafkaj
   return { resourceType: AclResourceTypes.CLUSTER, resourceName: 'kafka-cluster', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:*', host: '*', operation, permissionType };
 }
 
-/** The broker's internal topics (`__consumer_offsets`, ...): a target may see them, not delete or reconfigure them. */
-function internalTopicAcl(operation: kafkajs.AclOperationTypes, permissionType: kafkajs.AclPermissionTypes): AclEntry {
-  return { resourceType: AclResourceTypes.TOPIC, resourceName: '__', resourcePatternType: ResourcePatternTypes.PREFIXED, principal: 'User:*', host: '*', operation, permissionType };
+/** The broker's internal topics: a target may see them, not delete or reconfigure them. */
+export const INTERNAL_TOPICS = ['__consumer_offsets', '__transaction_state', '__share_group_state'] as const;
+
+// Literal names: a prefix would also deny the grader the deletion of a `__x` topic a target made.
+function internalTopicAcl(topic: string, operation: kafkajs.AclOperationTypes, permissionType: kafkajs.AclPermissionTypes): AclEntry {
+  return { resourceType: AclResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:*', host: '*', operation, permissionType };
 }
 
 /** The ACLs lockCluster() creates, allowances first. */
 export const CLUSTER_LOCK_ACLS: readonly AclEntry[] = [
   ...ALLOWED.map((o) => clusterAcl(o, AclPermissionTypes.ALLOW)),
-  internalTopicAcl(AclOperationTypes.DESCRIBE, AclPermissionTypes.ALLOW),
+  ...INTERNAL_TOPICS.flatMap((t) => [AclOperationTypes.DESCRIBE, AclOperationTypes.READ, AclOperationTypes.WRITE].map((o) => internalTopicAcl(t, o, AclPermissionTypes.ALLOW))),
   ...DENIED.map((o) => clusterAcl(o, AclPermissionTypes.DENY)),
-  ...[AclOperationTypes.DELETE, AclOperationTypes.ALTER, AclOperationTypes.ALTER_CONFIGS].map((o) => internalTopicAcl(o, AclPermissionTypes.DENY)),
+  ...INTERNAL_TOPICS.flatMap((t) => [AclOperationTypes.DELETE, AclOperationTypes.ALTER, AclOperationTypes.ALTER_CONFIGS].map((o) => internalTopicAcl(t, o, AclPermissionTypes.DENY))),
 ];
 
 /**
@@ -43,7 +46,7 @@ export const CLUSTER_LOCK_ACLS: readonly AclEntry[] = [
  * the cluster's configuration is closed to everyone; topics and groups stay open (no ACLs on them).
  */
 export async function lockCluster(brokers: readonly string[]): Promise<void> {
-  const admin = new Kafka({ brokers: [...brokers], clientId: GRADER_CLIENT_ID, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ brokers: [...brokers], clientId: graderClientId(), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     await admin.createAcls({ acl: [...CLUSTER_LOCK_ACLS] });

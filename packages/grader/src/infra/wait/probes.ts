@@ -1,12 +1,12 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { GRADER_CLIENT_ID } from '../kafka/client-quotas.ts';
+import { graderClientId } from '../kafka/client-quotas.ts';
 import pg from 'pg';
 
 /** An admin client can connect and sees at least one broker in the cluster. */
 export async function probeKafkaAdmin(brokers: readonly string[]): Promise<void> {
   const kafka = new Kafka({
     brokers: [...brokers],
-    clientId: GRADER_CLIENT_ID,
+    clientId: graderClientId(),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 2_000,
