@@ -130,6 +130,8 @@ export class Namespace {
       withKafkaAdmin(this.endpoints.kafkaBrokers, async (admin) => {
         await admin.deleteTopics({ topics: [this.topic], timeout: 10_000 }).catch(() => undefined);
         await admin.deleteGroups([this.groupId]).catch(() => undefined);
+        // The broker lists a deleted topic a moment longer: gone means no longer listed (a check between submissions looks).
+        for (let look = 0; look < 50 && (await admin.listTopics().catch((): string[] => [])).includes(this.topic); look += 1) await sleep(100);
       }),
     ]);
   }
