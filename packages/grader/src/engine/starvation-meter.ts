@@ -95,26 +95,24 @@ export class StarvationMeter {
   recentLatencyMs(windowMs = STARVATION_WINDOW_MS): number | undefined {
     this.sample();
     const from = this.now() - windowMs;
-    const recent = this.steps.filter((s) => s.at > from);
-    const slices = recent.reduce((n, s) => n + s.slices, 0);
-    if (slices === 0) return undefined;
-    return recent.reduce((n, s) => n + s.waitNs, 0) / slices / 1e6;
+    return meanLatencyMs(this.steps.filter((s) => s.at > from));
   }
 
   /** The worst mean over any `windowMs` of steps taken since `since` (ms epoch); undefined without any. */
   worstLatencyMs(since: number, windowMs = STARVATION_WINDOW_MS): number | undefined {
     this.sample();
     const steps = this.steps.filter((s) => s.at > since);
-    let worst: number | undefined;
-    for (const end of steps) {
-      const window = steps.filter((s) => s.at > end.at - windowMs && s.at <= end.at);
-      const slices = window.reduce((n, s) => n + s.slices, 0);
-      if (slices > 0) worst = Math.max(worst ?? 0, window.reduce((n, s) => n + s.waitNs, 0) / slices / 1e6);
-    }
-    return worst;
+    const means = steps.map((end) => meanLatencyMs(steps.filter((s) => s.at > end.at - windowMs && s.at <= end.at))).filter((m) => m !== undefined);
+    return means.length > 0 ? Math.max(...means) : undefined;
   }
 
   stop(): void {
     clearInterval(this.timer);
   }
+}
+
+/** Run-queue wait per scheduling over `steps`, in ms; undefined when they hold no scheduling. */
+function meanLatencyMs(steps: readonly Step[]): number | undefined {
+  const slices = steps.reduce((n, s) => n + s.slices, 0);
+  return slices > 0 ? steps.reduce((n, s) => n + s.waitNs, 0) / slices / 1e6 : undefined;
 }

@@ -1,8 +1,8 @@
 import kafkajs, { type AclEntry } from 'kafkajs';
-import { graderClientId } from './client-quotas.ts';
+import { withKafkaAdmin } from '../namespace.ts';
 
 // kafkajs is CommonJS and these enums are not among the named exports Node's ESM loader sees.
-const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, Kafka, logLevel } = kafkajs;
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
 /** Static broker settings: an authorizer that lets everyone do everything on a resource without ACLs. */
 export const AUTHORIZER_PROPERTIES = {
@@ -46,11 +46,5 @@ export const CLUSTER_LOCK_ACLS: readonly AclEntry[] = [
  * the cluster's configuration is closed to everyone; topics and groups stay open (no ACLs on them).
  */
 export async function lockCluster(brokers: readonly string[]): Promise<void> {
-  const admin = new Kafka({ brokers: [...brokers], clientId: graderClientId(), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.createAcls({ acl: [...CLUSTER_LOCK_ACLS] });
-  } finally {
-    await admin.disconnect();
-  }
+  await withKafkaAdmin(brokers, (admin) => admin.createAcls({ acl: [...CLUSTER_LOCK_ACLS] }));
 }
