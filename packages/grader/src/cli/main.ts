@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { ExitCode, GraderError, isGraderError } from '../errors/grader-error.ts';
 import { batchCommand } from './commands/batch.ts';
 import { infraCommand } from './commands/infra.ts';
+import { sandboxCommand } from './commands/sandbox.ts';
 import { leaderboardCommand } from './commands/leaderboard.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { exportTaskCommand } from './commands/export-task.ts';
@@ -19,6 +20,7 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
   }
   const parser = leaderboardCommand(mergeCommand(batchCommand(validateCommand(exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output), output), output), output), output)
     .command('infra', 'manage the Kafka + PostgreSQL the grader runs on', (y) => infraCommand(y, output))
+    .command('sandbox', 'check the sandbox on this host, or set it up once for a user without root', (y) => sandboxCommand(y, output))
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()

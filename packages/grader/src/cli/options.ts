@@ -93,6 +93,7 @@ export const optionTable = {
     describe: 'CPUs\' worth of time all of the target\'s processes may use together (default: the cores but a quarter)',
     group: 'Sandbox:',
   },
+  user: { type: 'string', demandOption: true, describe: 'the unprivileged account that will run the grader', group: 'Sandbox:' },
   submissions: {
     type: 'string',
     array: true,

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { GraderError } from '../errors/grader-error.ts';
 import chalk from 'chalk';
 import type { InfraLogger } from '../infra/infra.ts';
 
@@ -54,4 +56,14 @@ export function createOutput(options: {
       stdout.write(`${m}\n`);
     },
   };
+}
+
+/** Makes a folder the grader writes results into; one line naming it and the flag when it cannot. */
+export function makeOutputDir(dir: string, flag: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new GraderError('USAGE', `cannot make the folder ${dir} (${code ?? message})`, `pass ${flag} <a folder this user can write>`);
+  }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/temp-dirs.ts';
 import { silentLogger } from '../infra/infra.ts';
-import { cgroupRoot, CgroupUnavailable } from './cgroup-root.ts';
+import { cgroupRoot, CgroupUnavailable, findDelegatedDir } from './cgroup-root.ts';
 
 /** A fake cgroup2 mount: `groups` maps a group path to the files the kernel would show in it. */
 function fakeUnified(groups: Record<string, Record<string, string>>): { mount: string; mountinfo: string } {
@@ -68,5 +68,31 @@ describe('cgroupRoot', () => {
 
   it('without any cgroup mount: says so', () => {
     expect(() => cgroupRoot(silentLogger, undefined, { mountinfo: '25 21 0:22 / /sys rw - sysfs sysfs rw', cgroups: '0::/', systemd: false, container: false })).toThrow(/no cgroup v1 hierarchy with memory, pids and cpu, and no cgroup v2 mount/);
+  });
+
+  it('rootless on cgroup v1: nests in the grader-<user> groups root delegated at or above its own, and names the set-up when there are none', () => {
+    const v1 = tempDir('grader-cgroup-root-v1-');
+    const lines = ['memory', 'pids', 'cpu'].map((c, i) => {
+      mkdirSync(join(v1, c, 'supervisor', 'job'), { recursive: true });
+      writeFileSync(join(v1, c, 'cgroup.procs'), '');
+      return `3${i} 21 0:3${i} / ${join(v1, c)} rw - cgroup cgroup rw,${c}`;
+    });
+    const host = { mountinfo: lines.join('\n'), cgroups: '8:pids:/supervisor/job\n4:memory:/supervisor/job\n1:cpu:/supervisor/job\n0::/', systemd: false, container: false };
+    expect(() => cgroupRoot(silentLogger, undefined, host, 'alice')).toThrow(/no grader-alice group it can write at or above/);
+    for (const c of ['memory', 'pids', 'cpu']) {
+      mkdirSync(join(v1, c, 'supervisor', 'grader-alice'));
+      writeFileSync(join(v1, c, 'supervisor', 'grader-alice', 'cgroup.procs'), '');
+    }
+    const root = cgroupRoot(silentLogger, undefined, host, 'alice');
+    expect(root).toMatchObject({ version: 1, backend: 'cgroup v1, a subtree delegated to alice', dirs: { memory: join(v1, 'memory', 'supervisor', 'grader-alice') } });
+  });
+});
+
+describe('findDelegatedDir', () => {
+  it('walks up to the mount point, never above it', () => {
+    const seen: string[] = [];
+    expect(findDelegatedDir('/cg/memory/a/b', '/cg/memory', 'u', (d) => { seen.push(d); return false; })).toBeUndefined();
+    expect(seen).toEqual(['/cg/memory/a/b/grader-u', '/cg/memory/a/grader-u', '/cg/memory/grader-u']);
+    expect(findDelegatedDir('/cg/memory/a/b', '/cg/memory', 'u', (d) => d === '/cg/memory/a/grader-u')).toBe('/cg/memory/a/grader-u');
   });
 });

@@ -7,7 +7,8 @@ import type { InfraLogger } from '../infra/infra.ts';
 import { ensureReaper } from '../infra/session/reaper.ts';
 import { isAlive, isZombie } from '../infra/session/cleanup.ts';
 import { SessionRegistry } from '../infra/session/session-registry.ts';
-import { ownCgroupDirs, ownUnifiedDir, readOnlyCgroupMounts, unifiedDir, type CgroupDirs } from './cgroup.ts';
+import { ownCgroupDirs, ownUnifiedDir, parseMounts, readOnlyCgroupMounts, unifiedDir, type CgroupDirs } from './cgroup.ts';
+import type { V1Dirs } from './cgroup-v1.ts';
 import { readOr, write } from './cgroup-fs.ts';
 import { inContainer } from './container-host.ts';
 import { enableControllers, V2_CONTROLLERS, type V2Dirs } from './cgroup-v2.ts';
@@ -88,9 +89,10 @@ let scope: { root: CgroupRoot; holderPid: number } | undefined;
  *   has moved into a leaf `init/` (no process may sit in a group whose children have controllers).
  * Throws CgroupUnavailable naming what is missing.
  */
-export function cgroupRoot(logger: InfraLogger, registry: SessionRegistry = new SessionRegistry(), host: HostProbe = probeHost()): CgroupRoot {
+export function cgroupRoot(logger: InfraLogger, registry: SessionRegistry = new SessionRegistry(), host: HostProbe = probeHost(), rootlessUser?: string): CgroupRoot {
   const v1 = ownCgroupDirs(host.mountinfo, host.cgroups);
   const own = v1 ? undefined : ownUnifiedDir(host.mountinfo, host.cgroups);
+  if (rootlessUser !== undefined) return rootlessRoot(rootlessUser, v1, own, host, logger, registry);
   if (host.container) makeWritable(v1 ? Object.values(v1) : own ? [own] : [], host.mountinfo, logger);
   if (v1) {
     for (const dir of Object.values(v1)) {
@@ -113,6 +115,51 @@ export function cgroupRoot(logger: InfraLogger, registry: SessionRegistry = new 
   return takeOwnGroup(own, logger);
 }
 
+/** The name of the group `grader sandbox delegate --user` makes for a user in each v1 hierarchy. */
+export const delegatedGroupName = (user: string): string => `grader-${user}`;
+
+const delegateHint = (user: string): string => `run once as root: grader sandbox delegate --user ${user} (README "Security model", rootless)`;
+
+/**
+ * The first `grader-<user>` group at or above `dir` (the user's own group and its ancestors up to
+ * the hierarchy's mount point): a subtree root handed over once, wherever the user's processes
+ * later sit below the group root was in.
+ */
+export function findDelegatedDir(dir: string, mountPoint: string, user: string, usable: (dir: string) => boolean = writable): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    const candidate = join(current, delegatedGroupName(user));
+    if (usable(candidate)) return candidate;
+    if (current === mountPoint || current === dirname(current) || !current.startsWith(mountPoint)) return undefined;
+  }
+}
+
+/**
+ * Without root: cgroup v1, the subtree root delegated (see findDelegatedDir); cgroup v2, a scope
+ * of the user's own systemd manager with Delegate=yes, or (without systemd) the user's own group
+ * if it was handed over writable (a container run as that user).
+ */
+function rootlessRoot(user: string, v1: V1Dirs | undefined, own: string | undefined, host: HostProbe, logger: InfraLogger, registry: SessionRegistry): CgroupRoot {
+  if (v1) {
+    const mounts = parseMounts(host.mountinfo).filter((m) => m.fstype === 'cgroup');
+    const found: Partial<Record<keyof V1Dirs, string>> = {};
+    for (const [controller, dir] of Object.entries(v1) as [keyof V1Dirs, string][]) {
+      const mount = mounts.filter((m) => dir === m.point || dir.startsWith(`${m.point}/`)).sort((a, b) => b.point.length - a.point.length)[0];
+      const delegated = mount ? findDelegatedDir(dir, mount.point, user) : undefined;
+      if (!delegated) throw new CgroupUnavailable(`${user} may not create cgroups: no ${delegatedGroupName(user)} group it can write at or above ${dir}`, delegateHint(user));
+      found[controller] = delegated;
+    }
+    logger.info(`cgroup v1 without root: sandboxes nest in the groups delegated to ${user} (${found.memory})`);
+    return { version: 1, dirs: found as V1Dirs, backend: `cgroup v1, a subtree delegated to ${user}` };
+  }
+  if (!own) throw new CgroupUnavailable('no cgroup v1 hierarchy with memory, pids and cpu, and no cgroup v2 mount that holds this process', 'mount cgroup2 at /sys/fs/cgroup, or run the grader on a host with cgroups');
+  if (host.systemd && !host.container) return systemdScope(logger, registry, user);
+  if (basename(own) === INIT_LEAF && hasControllers(dirname(own), 'cgroup.subtree_control') && writable(dirname(own))) {
+    return { version: 2, dirs: { unified: dirname(own) }, backend: `cgroup v2, ${user}'s own group` };
+  }
+  if (!writable(own)) throw new CgroupUnavailable(`${user} may not create cgroups below its own group ${own}, and there is no systemd to delegate one`, `run the grader as root, or start it in a cgroup v2 group owned by ${user} with memory, pids and cpu enabled`);
+  return takeOwnGroup(own, logger);
+}
+
 function controllersOf(dir: string, file: string): Set<string> {
   return new Set(readOr(dir, file).split(/\s+/).filter(Boolean));
 }
@@ -122,13 +169,15 @@ function hasControllers(dir: string, file: string): boolean {
   return V2_CONTROLLERS.every((c) => present.has(c));
 }
 
-function requireControllers(dir: string): void {
+function requireControllers(dir: string, user?: string): void {
   const available = controllersOf(dir, 'cgroup.controllers');
   const missing = V2_CONTROLLERS.filter((c) => !available.has(c));
   if (missing.length > 0) {
     throw new CgroupUnavailable(
       `the cgroup v2 group ${dir} lacks the ${missing.join(', ')} controller${missing.length > 1 ? 's' : ''} (it has: ${[...available].join(' ') || 'none'})`,
-      'the parent group must delegate memory, pids and cpu: under systemd, Delegate=yes on the unit (or, for a user, a drop-in for user@.service with Delegate=cpu cpuset io memory pids)',
+      user === undefined
+        ? 'the parent group must delegate memory, pids and cpu: under systemd, Delegate=yes on the unit (or, for a user, a drop-in for user@.service with Delegate=cpu cpuset io memory pids)'
+        : `systemd delegates only memory and pids to users by default; ${delegateHint(user)} adds the drop-in for user@.service (Delegate=cpu cpuset io memory pids), then log in again`,
     );
   }
 }
@@ -181,8 +230,12 @@ function cgroupOf(pid: number): string | undefined {
 }
 
 /** A transient scope with Delegate=yes, kept for this process's lifetime by a tracked `sleep`. */
-function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoot {
+function systemdScope(logger: InfraLogger, registry: SessionRegistry, user?: string): CgroupRoot {
   if (scope && isAlive(scope.holderPid) && existsSync((scope.root.dirs as V2Dirs).unified)) return scope.root;
+  const manager = user === undefined ? [] : ['--user'];
+  // `sudo -u` and `su` leave no XDG_RUNTIME_DIR, which systemd-run --user needs to find the manager.
+  const runtimeDir = `/run/user/${process.getuid?.() ?? 0}`;
+  const env = user !== undefined && !process.env.XDG_RUNTIME_DIR && existsSync(runtimeDir) ? { ...process.env, XDG_RUNTIME_DIR: runtimeDir } : process.env;
   const unit = `inventory-grader-${process.pid}-${randomBytes(3).toString('hex')}.scope`;
   const session = registry.create('sandbox');
   ensureReaper(session.path);
@@ -192,7 +245,7 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoo
   const stderr = openSync(errors, 'wx');
   let pid: number | undefined;
   try {
-    const holder = spawn('systemd-run', ['--scope', '--quiet', '--collect', `--unit=${unit}`, '-p', 'Delegate=yes', '--', 'sleep', 'infinity'], { detached: true, stdio: ['ignore', 'ignore', stderr] });
+    const holder = spawn('systemd-run', [...manager, '--scope', '--quiet', '--collect', `--unit=${unit}`, '-p', 'Delegate=yes', '--', 'sleep', 'infinity'], { detached: true, stdio: ['ignore', 'ignore', stderr], env });
     holder.on('error', () => undefined);
     holder.unref();
     pid = holder.pid;
@@ -203,7 +256,8 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoo
     const said = readOr(errorsDir, 'stderr').trim().split('\n')[0];
     session.closeSync();
     rmSync(errorsDir, { recursive: true, force: true });
-    return new CgroupUnavailable(`systemd-run could not make the scope ${unit}: ${why}${said ? ` (${said})` : ''}`, 'the grader needs root to ask systemd for a delegated scope (systemd-run --scope -p Delegate=yes)');
+    const hint = user === undefined ? 'the grader needs root to ask systemd for a delegated scope (systemd-run --scope -p Delegate=yes)' : `${user}'s systemd manager must run (loginctl enable-linger ${user}, or a login session): ${delegateHint(user)}`;
+    return new CgroupUnavailable(`systemd-run${manager.length ? ' --user' : ''} could not make the scope ${unit}: ${why}${said ? ` (${said})` : ''}`, hint);
   };
   if (pid === undefined) throw failure('it did not start');
   session.trackProcess({ pid, group: true, marker: 'infinity', what: `the holder of ${unit}` });
@@ -222,7 +276,7 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoo
   if (!dir) throw failure(`its group ${path} is not under a cgroup2 mount this process sees`);
   session.trackCgroup({ unified: dir });
   try {
-    requireControllers(dir);
+    requireControllers(dir, user);
     mkdirSync(join(dir, INIT_LEAF));
     write(join(dir, INIT_LEAF), 'cgroup.procs', String(pid));
     enableSubtree(dir);
@@ -230,8 +284,9 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoo
     session.closeSync();
     throw error;
   }
-  logger.info(`cgroup v2: sandboxes nest in ${dir} (a systemd scope with Delegate=yes)`);
-  const root: CgroupRoot = { version: 2, dirs: { unified: dir }, backend: 'cgroup v2, a systemd scope with Delegate=yes' };
+  const what = user === undefined ? 'a systemd scope with Delegate=yes' : `a scope of ${user}'s systemd manager with Delegate=yes`;
+  logger.info(`cgroup v2: sandboxes nest in ${dir} (${what})`);
+  const root: CgroupRoot = { version: 2, dirs: { unified: dir }, backend: `cgroup v2, ${what}` };
   scope = { root, holderPid: pid };
   return root;
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,16 +32,17 @@ export function goCacheKey(goVersion: string, goMod: string, goSum: string): str
  * machine's cache read-only below, a layer of the sandbox's own disk above (outside what the
  * sandbox sees), so a build reads what is there and writes only its own, capped, disk.
  */
-export function mountGoCache(cache: GoBuildCache, root: string, uid: number, track: (path: string) => void): void {
+export function mountGoCache(cache: GoBuildCache, root: string, hostRoot: string, uid: number, run: (argv: readonly string[]) => void, track: (path: string) => void): void {
   const names = ['build', 'mod'] as const;
-  const layer = (name: string, part: string): string => join(root, '.go-cache', name, part);
+  const layer = (base: string, name: string, part: string): string => join(base, '.go-cache', name, part);
   for (const name of names) {
-    for (const dir of [layer(name, 'upper'), layer(name, 'work'), join(root, 'home', GO_CACHE_MOUNTS[name])]) mkdirSync(dir, { recursive: true });
+    for (const dir of [layer(hostRoot, name, 'upper'), layer(hostRoot, name, 'work')]) mkdirSync(dir, { recursive: true });
   }
-  execFileSync('chown', ['-R', `${uid}:${uid}`, join(root, '.go-cache'), join(root, 'home')], { stdio: 'pipe' });
+  run(['mkdir', '-p', ...names.map((name) => join(root, 'home', GO_CACHE_MOUNTS[name]))]);
+  run(['chown', '-R', `${uid}:${uid}`, join(root, '.go-cache'), join(root, 'home')]);
   for (const name of names) {
     const target = join(root, 'home', GO_CACHE_MOUNTS[name]);
-    execFileSync('mount', ['-t', 'overlay', 'grader-go-cache', '-o', `lowerdir=${cache[name]},upperdir=${layer(name, 'upper')},workdir=${layer(name, 'work')},nosuid,nodev`, target], { stdio: 'pipe' });
+    run(['mount', '-t', 'overlay', 'grader-go-cache', '-o', `lowerdir=${cache[name]},upperdir=${layer(root, name, 'upper')},workdir=${layer(root, name, 'work')},nosuid,nodev`, target]);
     track(target);
   }
 }

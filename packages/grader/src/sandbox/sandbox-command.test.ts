@@ -9,11 +9,13 @@ const spec: SandboxSpec = {
     setpriv: '/usr/bin/setpriv',
     pasta: '/usr/bin/pasta',
     bwrap: '/usr/bin/bwrap',
+    nsenter: '/usr/bin/nsenter',
     tunNode: '/cache/sandbox/tun',
     cgroupRoot: { version: 1, dirs: { memory: '/sys/fs/cgroup/memory', pids: '/sys/fs/cgroup/pids', cpu: '/sys/fs/cgroup/cpu' }, backend: 'cgroup v1' },
   },
   uid: 200123,
   root: '/tmp/grader-sandbox-x',
+  hostRoot: '/tmp/grader-sandbox-x',
   targetDir: '/work/repo/packages/svc',
   cgroup: { memory: '/sys/fs/cgroup/memory/g', pids: '/sys/fs/cgroup/pids/g', cpu: '/sys/fs/cgroup/cpu/g' },
   limits: { memoryMiB: 2048, totalMemoryMiB: 6144, pids: 512, totalPids: 2048, cpus: 1.5, diskMiB: 1024, openFiles: 8192 },
@@ -74,6 +76,15 @@ describe('sandboxArgv', () => {
     expect(bwrap[bwrap.indexOf('--remount-ro') + 1]).toBe('/');
     expect(bwrap[bwrap.indexOf('--chdir') + 1]).toBe(spec.targetDir);
     expect(bwrap[bwrap.indexOf('--json-status-fd') + 1]).toBe(String(STATUS_FD));
+  });
+
+  it('rootless: enters the user namespace holding the disk first, and starts as usual in it', () => {
+    const enter = ['/usr/bin/nsenter', '--target=4242', '--user', '--mount', '--'];
+    const rootless = sandboxArgv({ ...spec, enter, uid: 1234 }, { network: { kind: 'egress' }, procsFiles: procs, command: ['true'] });
+    expect(rootless.slice(0, enter.length)).toEqual(enter);
+    expect(rootless[enter.length]).toBe('/usr/bin/unshare');
+    expect(argsOf(rootless, '/usr/bin/setpriv')).toEqual(['--reuid=1234', '--regid=1234', '--clear-groups']);
+    expect(argv[0]).toBe('/usr/bin/unshare');
   });
 
   it('binds no tun node when the host one is usable', () => {

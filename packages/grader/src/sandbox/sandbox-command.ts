@@ -23,10 +23,14 @@ export interface SandboxLimits {
 /** Everything a worker thread needs to start sandboxed processes; plain data (structured-clonable). */
 export interface SandboxSpec {
   readonly tools: SandboxTools;
-  /** Host uid and gid the submission runs as (no account has it). */
+  /** Uid and gid the submission runs as (no account has it; rootless: one of the user's subordinate ids). */
   readonly uid: number;
-  /** Host directory (a tmpfs of diskMiB) holding `target/`, `home/` and `tmp/`. */
+  /** Directory (a tmpfs of diskMiB) holding `target/`, `home/` and `tmp/`, in the mounts the sandbox starts in. */
   readonly root: string;
+  /** Where the grader sees `root` (rootless: through the user namespace's /proc/PID/root). */
+  readonly hostRoot: string;
+  /** Rootless: the argv prefix that enters the user namespace holding the disk (nsenter). */
+  readonly enter?: readonly string[];
   /** Where the target copy appears inside the sandbox: the original target's path. */
   readonly targetDir: string;
   /** The submission's cgroup; each process gets a child cgroup of its own. */
@@ -71,7 +75,7 @@ function systemDirArgs(): string[] {
 }
 
 /**
- * The argv that starts `command` contained: unshare (private mounts) → sh (cgroups) → prlimit
+ * The argv that starts `command` contained: (rootless: nsenter into the user namespace) → unshare (private mounts) → sh (cgroups) → prlimit
  * (open files, no core dumps) → setpriv (the submission's uid, no groups) → pasta (a network
  * namespace with only what `network` allows) → unshare + sh (a /proc of pasta's pid namespace)
  * → bwrap (user, pid, mount, ipc and uts namespaces;
@@ -127,6 +131,7 @@ export function sandboxArgv(spec: SandboxSpec, options: { network: SandboxNetwor
   // A shell script in a mount namespace of its own, then the rest of the command line.
   const inPrivateMounts = (script: string, name: string): string[] => [tools.unshare, '--mount', '--propagation', 'private', '--', tools.sh, '-c', script, name];
   return [
+    ...(spec.enter ?? []),
     ...inPrivateMounts(JOIN_SCRIPT, 'sandbox-join'),
     tools.tunNode ?? '',
     ...options.procsFiles,

@@ -70,7 +70,7 @@ export function targetProcesses(rootPid: number, pids: readonly number[], statOf
 /** "disk limit of 1024 MiB reached" once the sandbox's disk has no space left. */
 export function diskFull(spec: SandboxSpec): string | undefined {
   try {
-    const { bavail, blocks } = statfsSync(spec.root);
+    const { bavail, blocks } = statfsSync(spec.hostRoot);
     return blocks > 0 && bavail === 0 ? `disk limit of ${spec.limits.diskMiB} MiB reached` : undefined;
   } catch {
     return undefined;

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { userInfo } from 'node:os';
 import { GraderError } from '../errors/grader-error.ts';
 import { graderCacheDir } from '../infra/cache-dir.ts';
 import type { InfraLogger } from '../infra/infra.ts';
@@ -8,6 +9,7 @@ import type { SessionRegistry } from '../infra/session/session-registry.ts';
 import { cgroupRoot, CgroupUnavailable, type CgroupRoot } from './cgroup-root.ts';
 import { ensureVisibleProc, inContainer, makeTunDevice } from './container-host.ts';
 import { probeSandbox } from './sandbox-probe.ts';
+import { ownSubordinateIds, type SubordinateRange } from './user-namespace.ts';
 
 /** Absolute paths of the programs a sandboxed process is started through. */
 export interface SandboxTools {
@@ -17,17 +19,27 @@ export interface SandboxTools {
   readonly setpriv: string;
   readonly pasta: string;
   readonly bwrap: string;
+  readonly nsenter: string;
   /** A tun device node unprivileged users may open, bound over /dev/net/tun when the host's is 0600. */
   readonly tunNode?: string;
   /** The cgroup sandboxes nest below, and which backend it is. */
   readonly cgroupRoot: CgroupRoot;
+  /** Set when the grader is not root: each sandbox's disk and uid live in a user namespace of its own. */
+  readonly rootless?: {
+    readonly user: string;
+    /** The user's subordinate uids (and as many gids), mapped to 1..count in each namespace. */
+    readonly uids: SubordinateRange;
+  };
 }
 
-const PROGRAMS = { sh: 'sh', unshare: 'unshare', prlimit: 'prlimit', setpriv: 'setpriv', pasta: 'pasta', bwrap: 'bwrap' } as const;
+const PROGRAMS = { sh: 'sh', unshare: 'unshare', prlimit: 'prlimit', setpriv: 'setpriv', pasta: 'pasta', bwrap: 'bwrap', nsenter: 'nsenter' } as const;
 /** Debian packages that provide the programs util-linux does not. */
 const PACKAGES: Partial<Record<keyof typeof PROGRAMS, string>> = { pasta: 'passt', bwrap: 'bubblewrap' };
 
-const HINT = 'the sandbox needs root, cgroups (v1, or v2 with memory, pids and cpu delegated), bubblewrap and passt (apt-get install bubblewrap passt); --no-sandbox runs targets uncontained, for debugging only';
+const HINT = 'the sandbox needs cgroups (v1, or v2 with memory, pids and cpu delegated), bubblewrap and passt (apt-get install bubblewrap passt), and root or a one-time `sudo grader sandbox delegate --user <you>`; --no-sandbox runs targets uncontained, for debugging only';
+
+/** What an unprivileged user needs once, from root: README "Security model", rootless. */
+export const DELEGATE_HINT = (user: string): string => `run once as root: grader sandbox delegate --user ${user} (README "Security model", rootless); --no-sandbox runs targets uncontained, for debugging only`;
 
 function which(name: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of [...path.split(delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
@@ -53,10 +65,10 @@ function unavailable(what: string, hint = HINT): GraderError {
  */
 export function ensureSandboxTools(logger: InfraLogger, registry?: SessionRegistry): SandboxTools {
   if (process.platform !== 'linux') throw unavailable(`it needs Linux namespaces and cgroups; this is ${process.platform}`);
-  if (process.getuid?.() !== 0) throw unavailable('the grader runs as an unprivileged user, and giving each target a user, cgroup and disk of its own needs root');
+  const rootless = process.getuid?.() !== 0 ? rootlessUser() : undefined;
   const missing = (Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[]).filter((k) => !which(PROGRAMS[k]));
   const installable = missing.flatMap((k) => (PACKAGES[k] ? [PACKAGES[k]] : []));
-  if (installable.length > 0 && installable.length === missing.length && which('apt-get')) {
+  if (!rootless && installable.length > 0 && installable.length === missing.length && which('apt-get')) {
     logger.info(`installing the sandbox's tools with apt-get: ${installable.join(' ')}`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const install = (): boolean => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...installable], { env, stdio: 'ignore' }).status === 0;
@@ -70,12 +82,12 @@ export function ensureSandboxTools(logger: InfraLogger, registry?: SessionRegist
   if (stillMissing.length > 0) throw unavailable(`${stillMissing.join(', ')} not found on PATH`);
   let root: CgroupRoot;
   try {
-    root = cgroupRoot(logger, registry);
+    root = cgroupRoot(logger, registry, undefined, rootless?.user);
   } catch (error) {
     if (error instanceof CgroupUnavailable) throw unavailable(error.message, `${error.hint}; --no-sandbox runs targets uncontained, for debugging only`);
     throw error;
   }
-  if (inContainer()) {
+  if (inContainer() && !rootless) {
     if (!existsSync('/dev/net/tun')) {
       const failed = makeTunDevice(logger);
       if (failed) throw unavailable(`this container has no /dev/net/tun, and it could not be made (${failed})`, 'docker run --device /dev/net/tun (Kubernetes: allow the tun device, c 10:200)');
@@ -83,8 +95,8 @@ export function ensureSandboxTools(logger: InfraLogger, registry?: SessionRegist
     // If this fails, the probe below says what the kernel refused.
     ensureVisibleProc(logger);
   }
-  const tools: SandboxTools = { ...(found as Record<keyof typeof PROGRAMS, string>), cgroupRoot: root, ...tunNodeFor() };
-  const failed = probeSandbox(tools);
+  const tools: SandboxTools = { ...(found as Record<keyof typeof PROGRAMS, string>), cgroupRoot: root, ...tunNodeFor(rootless !== undefined), ...(rootless ? { rootless } : {}) };
+  const failed = probeSandbox(tools, registry);
   if (failed) throw unavailable(failed.what, `${failed.hint}; --no-sandbox runs targets uncontained, for debugging only`);
   return tools;
 }
@@ -94,7 +106,7 @@ export function ensureSandboxTools(logger: InfraLogger, registry?: SessionRegist
  * 0600 (no udev, as in some VMs), a 0666 node of the same device is made in the grader's cache
  * and bound over /dev/net/tun in each sandbox's private mount namespace only.
  */
-function tunNodeFor(): { tunNode?: string } {
+function tunNodeFor(rootless: boolean): { tunNode?: string } {
   let mode: number;
   try {
     const info = statSync('/dev/net/tun');
@@ -104,6 +116,7 @@ function tunNodeFor(): { tunNode?: string } {
     throw unavailable(`/dev/net/tun is unusable (${(error as Error).message}); pasta needs the tun driver`, 'load the tun module (modprobe tun)');
   }
   if ((mode & 0o006) === 0o006) return {};
+  if (rootless) throw unavailable(`/dev/net/tun is mode ${(mode & 0o777).toString(8)}, and pasta opens it as this user`, 'make it usable by all users (chmod 0666 /dev/net/tun, as udev does on most distributions)');
   const dir = join(graderCacheDir(), 'sandbox');
   const node = join(dir, 'tun');
   if (!existsSync(node)) {
@@ -115,4 +128,20 @@ function tunNodeFor(): { tunNode?: string } {
     }
   }
   return { tunNode: node };
+}
+
+/**
+ * Without root, each sandbox gets a user namespace of its own in which the user's subordinate
+ * ids exist (newuidmap maps them): a submission still runs as a uid no account has.
+ */
+function rootlessUser(): NonNullable<SandboxTools['rootless']> {
+  const { username } = userInfo();
+  const ids = ownSubordinateIds();
+  if (!ids) throw unavailable(`the grader runs as ${username}, who has no subordinate uid and gid range (/etc/subuid, /etc/subgid) to give each submission a uid of its own`, DELEGATE_HINT(username));
+  // A submission's uid is drawn from 1000 up: below that a range may be too short to leave room.
+  if (ids.uids.count < 2000 || ids.gids.count < 2000) throw unavailable(`${username}'s subordinate ranges are too small (${ids.uids.count} uids, ${ids.gids.count} gids; 2000 at least)`, DELEGATE_HINT(username));
+  for (const helper of ['newuidmap', 'newgidmap']) {
+    if (!which(helper)) throw unavailable(`${helper} not found: it maps ${username}'s subordinate ids (Debian package uidmap)`, 'apt-get install uidmap');
+  }
+  return { user: username, uids: ids.uids };
 }

@@ -15,6 +15,7 @@ import type { SandboxLimits, SandboxSpec } from './sandbox-command.ts';
 import { SandboxLauncher } from './sandbox-launcher.ts';
 import { ensureSandboxTools } from './sandbox-tools.ts';
 import { mountGoCache, type GoBuildCache } from './go-build-cache.ts';
+import { UserNamespace } from './user-namespace.ts';
 
 const MiB = 1024 * 1024;
 
@@ -107,6 +108,18 @@ function addDependencies(from: string, to: string, logger: InfraLogger, name: st
   }
 }
 
+/** Where a sandbox's disk is, as the grader sees it, and how to run a privileged step on it. */
+interface DiskSpace {
+  readonly host: string;
+  readonly enter?: readonly string[];
+  readonly run: (argv: readonly string[]) => void;
+}
+
+/** Rootless: a uid of the user's subordinate range, as the sandbox's user namespace numbers it. */
+function pickSubordinateUid(count: number): number {
+  return randomInt(1000, count);
+}
+
 function pickUid(): number {
   const taken = new Set(
     readFileSync('/etc/passwd', 'utf8')
@@ -151,21 +164,35 @@ export class Sandbox {
     const session = registry.create('sandbox');
     ensureReaper(session.path);
     try {
-      const uid = pickUid();
       const root = join(tmpdir(), `grader-sandbox-${session.id}`);
       mkdirSync(root, { mode: 0o700 });
       session.trackDir(root);
-      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${limits.diskMiB}m,mode=0700,uid=${uid},gid=${uid},nosuid,nodev`, 'grader-sandbox', root], { stdio: 'pipe' });
-      session.trackMount(root);
-      const copyFailure = copyTarget(target.dir, join(root, 'target'), limits.diskMiB);
-      if (!copyFailure && this.options.dependencies) addDependencies(this.options.dependencies, join(root, 'target', 'node_modules'), logger, target.name);
-      mkdirSync(join(root, 'home'));
-      mkdirSync(join(root, 'tmp'));
-      execFileSync('chown', ['-R', '-h', `${uid}:${uid}`, root], { stdio: 'pipe' });
+      const disk = `size=${limits.diskMiB}m,nosuid,nodev`;
+      let uid: number;
+      let space: DiskSpace;
+      if (tools.rootless) {
+        // The disk is mounted in a user namespace of the sandbox's own, where the user is root and
+        // its subordinate ids exist; the grader copies the target in through /proc/PID/root.
+        const namespace = UserNamespace.start(session, tools);
+        uid = pickSubordinateUid(tools.rootless.uids.count);
+        namespace.exec(['mount', '-t', 'tmpfs', '-o', `${disk},mode=0711`, 'grader-sandbox', root]);
+        space = { host: namespace.hostPath(root), enter: namespace.enter, run: (argv) => namespace.exec(argv) };
+      } else {
+        uid = pickUid();
+        execFileSync('mount', ['-t', 'tmpfs', '-o', `${disk},mode=0700,uid=${uid},gid=${uid}`, 'grader-sandbox', root], { stdio: 'pipe' });
+        session.trackMount(root);
+        space = { host: root, run: (argv) => execFileSync(argv[0] as string, argv.slice(1), { stdio: 'pipe' }) };
+      }
+      const copyFailure = copyTarget(target.dir, join(space.host, 'target'), limits.diskMiB);
+      if (!copyFailure && this.options.dependencies) addDependencies(this.options.dependencies, join(space.host, 'target', 'node_modules'), logger, target.name);
+      mkdirSync(join(space.host, 'home'));
+      mkdirSync(join(space.host, 'tmp'));
+      // Rootless, the disk's root stays the namespace root's (the user's), so the grader can read it.
+      space.run(['chown', '-R', '-h', `${uid}:${uid}`, ...(tools.rootless ? ['target', 'home', 'tmp'].map((dir) => join(root, dir)) : [root])]);
       // After the chown, which would otherwise copy every file of the caches up.
       if (this.options.goCache) {
         try {
-          mountGoCache(this.options.goCache, root, uid, (path) => session.trackMount(path));
+          mountGoCache(this.options.goCache, root, space.host, uid, space.run, tools.rootless ? () => undefined : (path) => session.trackMount(path));
         } catch (error) {
           // A cache on a filesystem overlayfs cannot stack on: the build starts cold, as without one.
           const detail = ((error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message).split('\n')[0];
@@ -178,13 +205,13 @@ export class Sandbox {
         cpus: limits.cpus,
       });
       session.trackCgroup(cgroup.dirs);
-      const spec: SandboxSpec = { tools, uid, root, targetDir: target.dir, cgroup: cgroup.dirs, limits, readOnly: readOnlyPathsFor(target) };
+      const spec: SandboxSpec = { tools, uid, root, hostRoot: space.host, ...(space.enter ? { enter: space.enter } : {}), targetDir: target.dir, cgroup: cgroup.dirs, limits, readOnly: readOnlyPathsFor(target) };
       return new StartedSandbox(spec, session, copyFailure);
     } catch (error) {
       session.closeSync();
       if (error instanceof GraderError) throw error;
       const detail = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;
-      throw new GraderError('SANDBOX_UNAVAILABLE', `could not set up the sandbox for ${target.name}: ${detail}`, 'the sandbox needs root and a writable /tmp; --no-sandbox runs targets uncontained, for debugging only', undefined, { cause: error });
+      throw new GraderError('SANDBOX_UNAVAILABLE', `could not set up the sandbox for ${target.name}: ${detail.split('\n')[0]}`, 'the sandbox needs a writable /tmp, and root or a user set up by `grader sandbox delegate`; --no-sandbox runs targets uncontained, for debugging only', undefined, { cause: error });
     }
   }
 }
@@ -207,7 +234,10 @@ export class StartedSandbox implements Disposable {
   /** One line for logs and reports: what contains the target. */
   describe(): string {
     const { limits, uid, tools } = this.spec;
-    return `uid ${uid}; pid, mount, user, ipc and network namespaces; ${tools.cgroupRoot.backend}; memory ${limits.memoryMiB} MiB per process (${limits.totalMemoryMiB} MiB in all), ${limits.pids} processes per replica (${limits.totalPids} in all), ${limits.cpus} CPUs, ${limits.diskMiB} MiB disk, ${limits.openFiles} open files`;
+    const user = tools.rootless
+      ? `rootless (the grader runs as ${tools.rootless.user}): uid ${uid} of a user namespace of its own, subordinate uid ${tools.rootless.uids.start + uid - 1} on the host`
+      : `uid ${uid}`;
+    return `${user}; pid, mount, user, ipc and network namespaces; ${tools.cgroupRoot.backend}; memory ${limits.memoryMiB} MiB per process (${limits.totalMemoryMiB} MiB in all), ${limits.pids} processes per replica (${limits.totalPids} in all), ${limits.cpus} CPUs, ${limits.diskMiB} MiB disk, ${limits.openFiles} open files`;
   }
 
   /** SIGKILLs every process the submission runs (build or replicas), keeping its files and cgroup. */

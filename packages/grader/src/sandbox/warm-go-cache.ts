@@ -62,7 +62,7 @@ async function warm(logger: InfraLogger, limits?: SandboxLimits): Promise<GoBuil
     logger.warn(`could not warm the Go build cache: ${(error as Error).message}; Go builds start cold`);
     return undefined;
   }
-  const home = join(sandbox.spec.root, 'home');
+  const home = join(sandbox.spec.hostRoot, 'home');
   const staging = join(parent, `${key}.${process.pid}.tmp`);
   try {
     const logFile = join(parent, `${key}.build.log`);

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
@@ -20,7 +19,7 @@ import { loadWeights } from '../../scoring/weights.ts';
 import { resolveTarget } from '../../target/target-spec.ts';
 import { Lifecycle } from '../lifecycle.ts';
 import { infraChoice, pickOptions, runOptionNames, sandboxChoice, type InfraArgs, type SandboxArgs } from '../options.ts';
-import type { Output } from '../output.ts';
+import { makeOutputDir, type Output } from '../output.ts';
 import { GRADER_VERSION } from '../../version.ts';
 
 export interface RunArgs extends InfraArgs, SandboxArgs {
@@ -91,7 +90,7 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
   const { sandbox, limits, buildTimeoutMs } = sandboxChoice(args);
   if (!sandbox) output.warn(NOT_CONTAINED);
   const runDir = resolve(args['run-dir'] ?? join(REPO_ROOT, '.grader', 'runs', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${target.name}`));
-  mkdirSync(runDir, { recursive: true });
+  makeOutputDir(runDir, '--run-dir');
 
   const lifecycle = new Lifecycle(output);
   lifecycle.install();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import chalk from 'chalk';
@@ -17,7 +17,7 @@ import { loadSuite, selectExpectations, type Expectation } from '../../validatio
 import { categoryCells, checksFor, judge, renderMatrix, type MatrixRow } from '../../validation/verdict.ts';
 import { Lifecycle } from '../lifecycle.ts';
 import { infraChoice, infraOptionNames, pickOptions, sandboxChoice, sandboxOptionNames, type InfraArgs, type SandboxArgs } from '../options.ts';
-import type { Output } from '../output.ts';
+import { makeOutputDir, type Output } from '../output.ts';
 
 export interface ValidateArgs extends InfraArgs, SandboxArgs {
   seed: number;
@@ -61,7 +61,7 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
   let expectations = suite.expectations;
   if (args.only !== undefined) expectations = selectExpectations(expectations, args.only);
   const runDir = resolve(args['run-dir'] ?? join(REPO_ROOT, '.grader', 'validate', startedAt.toISOString().replace(/[:.]/g, '-')));
-  mkdirSync(runDir, { recursive: true });
+  makeOutputDir(runDir, '--run-dir');
   if (!args.full && expectations.some((e) => e.caughtIn !== undefined)) {
     output.info('mutants and mistakes are graded only on the scenarios of their caughtBy checks (or of their category), with all checks of those scenarios; --full grades every check');
   }
