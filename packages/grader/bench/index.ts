@@ -8,6 +8,11 @@
 // (default 3) beside BENCH_LOAD_HOGS CPU hogs (default 4), then beside two other grades;
 // BENCH_LOAD_TARGETS (default reference-fix,buggy-service) and BENCH_LOAD_KINDS (default
 // hogs,beside) narrow it; BENCH_KEEP_REPORTS=DIR keeps every measured grade's JSON report.
+// The act section (not in the default set: about 15 minutes) runs examples/ci's GitHub Actions
+// workflow with nektos/act on this machine (act from PATH, $ACT, or go install); where GitHub is
+// not reachable, BENCH_ACT_ACTIONS=DIR maps the four actions to local copies (DIR/checkout,
+// DIR/setup-node, DIR/upload-artifact, DIR/download-artifact, each at its v4 tag with its dist
+// built); BENCH_ACT_KEEP=DIR keeps what act printed, the merged summary and the leaderboard.
 import { cpus, totalmem } from 'node:os';
 import { benchBatch, goReferenceSubmissions } from './batch-bench.ts';
 import { benchGrade, type GradeSample } from './grade-bench.ts';
@@ -17,6 +22,7 @@ import { benchComponentsAlone, benchInfraBoot, type BootSample } from './infra-b
 import { cpuHogs, gradesBeside, gradeUnderLoad, type LoadResult } from './load-bench.ts';
 import { comparePgbench, type PgbenchRound } from './pgbench-compare.ts';
 import { benchLimits } from './limits-bench.ts';
+import { runWorkflowUnderAct } from './act-workflow.ts';
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -177,6 +183,18 @@ async function limitsSection(): Promise<void> {
   for (const s of samples) console.log(`| ${s.limit} | ${s.what} | ${s.measured} | ${s.ms} ms |`);
 }
 
+async function actSection(): Promise<void> {
+  console.log('\n## The GitHub Actions example under nektos/act (four shards of the fixture batch, merge, leaderboard)\n');
+  const run = await runWorkflowUnderAct(process.env.BENCH_ACT_KEEP);
+  const jobs = [...run.log.matchAll(/^\[([^\]]+)\] 🏁 {2}Job (succeeded|failed)$/gmu)].map((m) => `${m[1]}: ${m[2]}`);
+  console.log(`act exited with ${run.exitCode} after ${(run.wallMs / 1000).toFixed(0)} s; jobs: ${jobs.join(', ') || 'none finished'}`);
+  console.log(`the leaderboard job downloaded: ${run.downloaded.join(', ') || 'nothing'}\n`);
+  console.log('| submission | status | score |\n| --- | --- | --- |');
+  for (const r of run.results) console.log(`| ${r.submission.id} | ${r.status} | ${r.score.toFixed(3)} |`);
+  console.log(run.unmet.length === 0 ? '\nEvery result the fixture batch should give.' : `\nNOT MET:\n${run.unmet.map((u) => `- ${u}`).join('\n')}`);
+  if (run.unmet.length > 0) process.exitCode = 1;
+}
+
 const sections = new Set((process.env.BENCH_SECTIONS ?? 'infra,grade,sandbox,limits,batch,pgbench,docker').split(','));
 console.log(`# grader benchmarks (${cpus().length} cores, ${mb(totalmem())}, node ${process.version}, ${new Date().toISOString()})\n`);
 if (sections.has('infra')) await infraSection();
@@ -187,3 +205,4 @@ if (sections.has('batch')) await batchSection();
 if (sections.has('pgbench')) await pgbenchSection();
 if (sections.has('docker')) await dockerSection();
 if (sections.has('load')) await loadSection();
+if (sections.has('act')) await actSection();

@@ -1,0 +1,110 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { SubmissionResult } from '../src/batch/result-store.ts';
+import { graderCacheDir } from '../src/infra/cache-dir.ts';
+import { REPO_ROOT } from '../src/paths.ts';
+
+/** The act release the notes name; `go install` builds it from the Go proxy. */
+const ACT_MODULE = 'github.com/nektos/act@v0.2.89';
+const WORKFLOW = 'examples/ci/grade-submissions.github-actions.yml';
+/** The actions the workflow uses, at the refs it names: mapped to local copies when BENCH_ACT_ACTIONS is set. */
+const ACTIONS = ['checkout', 'setup-node', 'upload-artifact', 'download-artifact'] as const;
+
+export interface ActRun {
+  readonly exitCode: number | null;
+  readonly wallMs: number;
+  readonly log: string;
+  /** The merged summary the leaderboard job made, if it got that far. */
+  readonly results: readonly SubmissionResult[];
+  /** Per job: the folders the download step received (results-shard-N), proof the artifacts travelled. */
+  readonly downloaded: readonly string[];
+  /** What the fixture batch should give and did not (empty: all met). */
+  readonly unmet: readonly string[];
+}
+
+function findAct(): string {
+  if (process.env.ACT) return process.env.ACT;
+  try {
+    return execFileSync('sh', ['-c', 'command -v act'], { encoding: 'utf8' }).trim();
+  } catch {
+    const bin = join(graderCacheDir(), 'act-bin');
+    console.error(`act not on PATH: go install ${ACT_MODULE} into ${bin} (1-2 minutes)`);
+    execFileSync('go', ['install', ACT_MODULE], { env: { ...process.env, GOBIN: bin }, stdio: 'inherit' });
+    return join(bin, 'act');
+  }
+}
+
+/** What the fixture batch (examples/submissions/README.md) should give, checked on the merged summary. */
+export function fixtureBatchUnmet(results: readonly SubmissionResult[]): string[] {
+  const byId = new Map(results.map((r) => [r.submission.id, r]));
+  const unmet: string[] = [];
+  const expect = (id: string, ok: (r: SubmissionResult) => boolean, what: string): void => {
+    const r = byId.get(id);
+    if (!r) unmet.push(`${id}: missing from the merged results`);
+    else if (!ok(r)) unmet.push(`${id}: expected ${what}, got ${r.status} with score ${r.score}`);
+  };
+  if (results.length !== 8) unmet.push(`expected 8 results, got ${results.length}`);
+  for (const id of ['reference-as-diff/1', 'reference-as-directory/1']) expect(id, (r) => r.score === 1 && r.resolved, 'score 1.000, resolved');
+  for (const id of ['mutants/1', 'mutants/2', 'mutants/3']) expect(id, (r) => r.score < 1 && !r.resolved, 'caught (score below 1)');
+  expect('stale-diff/1', (r) => r.status === 'not_applied' && r.score === 0, 'not applied, score 0');
+  expect('no-change/1', (r) => r.score < 0.5, "the buggy service's score (below 0.5)");
+  expect('never-ready/1', (r) => r.score === 0, 'score 0');
+  return unmet;
+}
+
+/**
+ * Runs examples/ci's workflow end to end with nektos/act on this machine, on a clone of the
+ * committed HEAD: four shards of the fixture batch (one at a time: each leg is sized for a
+ * machine of its own), the artifacts through act's artifact server, merge and leaderboard.
+ * Steps run on the host (-P ubuntu-latest=-self-hosted); setup-node finds this machine's Node in
+ * the runner's tool cache, as GitHub's images have theirs.
+ */
+export async function runWorkflowUnderAct(keep?: string): Promise<ActRun> {
+  const act = findAct();
+  const work = mkdtempSync(join(tmpdir(), 'grader-act-'));
+  const repo = join(work, 'repo');
+  execFileSync('git', ['clone', '--quiet', REPO_ROOT, repo]);
+  const cache = join(work, 'act-cache');
+  const nodeCache = join(cache, 'tool_cache', 'node', process.versions.node);
+  mkdirSync(nodeCache, { recursive: true });
+  // setup-node puts <version>/x64/bin on PATH once <version>/x64.complete exists.
+  symlinkSync(dirname(dirname(process.execPath)), join(nodeCache, 'x64'));
+  writeFileSync(join(nodeCache, 'x64.complete'), '');
+  const actions = process.env.BENCH_ACT_ACTIONS;
+  const mapped = actions ? ACTIONS.flatMap((name) => ['--local-repository', `actions/${name}@v4=${join(actions, name)}`]) : [];
+  const args = [
+    'workflow_dispatch',
+    '-W', WORKFLOW,
+    '-P', 'ubuntu-latest=-self-hosted',
+    '--artifact-server-path', join(work, 'artifacts'),
+    '--action-cache-path', cache,
+    '--concurrent-jobs', '1',
+    '--input', 'submissions=examples/submissions',
+    ...mapped,
+  ];
+  const logPath = join(work, 'act.log');
+  const log = createWriteStream(logPath);
+  log.write(`$ act ${args.join(' ')}\n`);
+  const started = Date.now();
+  const child = spawn(act, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  const exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const wallMs = Date.now() - started;
+  await new Promise<void>((resolve) => log.end(resolve));
+  const summaryPath = join(repo, 'merged', 'summary.json');
+  const results = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { results: SubmissionResult[] }).results : [];
+  const downloaded = existsSync(join(repo, 'results')) ? readdirSync(join(repo, 'results')).filter((n) => n.startsWith('results-shard-')).sort() : [];
+  const unmet = [...(exitCode === 0 ? [] : [`act exited with ${exitCode}`]), ...(downloaded.length === 4 ? [] : [`the leaderboard job downloaded ${downloaded.length} of 4 shard artifacts`]), ...fixtureBatchUnmet(results)];
+  const text = readFileSync(logPath, 'utf8');
+  if (keep) {
+    mkdirSync(keep, { recursive: true });
+    writeFileSync(join(keep, 'act.log'), text);
+    if (existsSync(summaryPath)) writeFileSync(join(keep, 'summary.json'), readFileSync(summaryPath));
+    if (existsSync(join(repo, 'leaderboard.html'))) writeFileSync(join(keep, 'leaderboard.html'), readFileSync(join(repo, 'leaderboard.html')));
+  }
+  rmSync(work, { recursive: true, force: true });
+  return { exitCode, wallMs, log: text, results, downloaded, unmet };
+}
