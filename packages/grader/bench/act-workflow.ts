@@ -56,8 +56,8 @@ export function fixtureBatchUnmet(results: readonly SubmissionResult[]): string[
 
 /**
  * Runs examples/ci's workflow end to end with nektos/act on this machine, on a clone of the
- * committed HEAD: four shards of the fixture batch (one at a time: each leg is sized for a
- * machine of its own), the artifacts through act's artifact server, merge and leaderboard.
+ * committed HEAD: four shards of the fixture batch (one at a time, max-parallel 1 in the copy:
+ * each leg is sized for a machine of its own), the artifacts through act's artifact server, merge and leaderboard.
  * Steps run on the host (-P ubuntu-latest=-self-hosted); setup-node finds this machine's Node in
  * the runner's tool cache, as GitHub's images have theirs.
  */
@@ -66,6 +66,13 @@ export async function runWorkflowUnderAct(keep?: string): Promise<ActRun> {
   const work = mkdtempSync(join(tmpdir(), 'grader-act-'));
   const repo = join(work, 'repo');
   execFileSync('git', ['clone', '--quiet', REPO_ROOT, repo]);
+  // act runs a matrix's legs side by side on this one machine (four by default, whatever
+  // --concurrent-jobs says); each leg is sized for a machine of its own, so this copy runs one at a time.
+  const workflowPath = join(repo, WORKFLOW);
+  const original = readFileSync(workflowPath, 'utf8');
+  const serial = original.replace(/^( +)fail-fast: false$/m, '$1fail-fast: false\n$1max-parallel: 1');
+  if (serial === original) throw new Error(`${WORKFLOW} has no "fail-fast: false" line to put max-parallel: 1 beside`);
+  writeFileSync(workflowPath, serial);
   const cache = join(work, 'act-cache');
   const nodeCache = join(cache, 'tool_cache', 'node', process.versions.node);
   mkdirSync(nodeCache, { recursive: true });
