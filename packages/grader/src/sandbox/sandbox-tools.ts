@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { GraderError } from '../errors/grader-error.ts';
 import { graderCacheDir } from '../infra/cache-dir.ts';
@@ -47,12 +47,45 @@ function which(name: string, path = process.env.PATH ?? ''): string | undefined 
     const candidate = join(dir, name);
     try {
       accessSync(candidate, constants.X_OK);
-      return candidate;
+      return reachableByAll(candidate);
     } catch {
       // not here
     }
   }
   return undefined;
+}
+
+function traversableByAll(dir: string): boolean {
+  for (let current = dir; ; current = dirname(current)) {
+    try {
+      if ((statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (current === dirname(current)) return true;
+  }
+}
+
+/**
+ * pasta and bwrap start after setpriv, as a uid that may not pass through the directory of a link
+ * on PATH (a CI runner's tool cache in a private /tmp dir): the first path along the link's chain
+ * that keeps the program's name (passt acts as pasta only when called so) in a directory any
+ * user may pass through.
+ */
+export function reachableByAll(path: string): string {
+  const name = basename(path);
+  let current = path;
+  for (let hops = 0; hops < 40; hops += 1) {
+    if (basename(current) === name && traversableByAll(dirname(current))) return current;
+    let target: string;
+    try {
+      target = readlinkSync(current);
+    } catch {
+      return path;
+    }
+    current = resolve(dirname(current), target);
+  }
+  return path;
 }
 
 function unavailable(what: string, hint = HINT): GraderError {
