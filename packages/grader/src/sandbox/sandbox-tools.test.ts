@@ -21,6 +21,16 @@ describe('reachableByAll', () => {
     expect(reachableByAll(join(open, 'pasta'))).toBe(join(open, 'pasta'));
   });
 
+  it('sees through a linked directory (a tool cache whose x64 links to /usr)', () => {
+    const root = tempDir('grader-tools-');
+    chmodSync(root, 0o755);
+    mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
+    writeFileSync(join(root, 'usr', 'bin', 'bwrap'), '');
+    mkdirSync(join(root, 'cache'), { mode: 0o700 });
+    symlinkSync(join(root, 'usr'), join(root, 'cache', 'x64'));
+    expect(reachableByAll(join(root, 'cache', 'x64', 'bin', 'bwrap'))).toBe(join(root, 'usr', 'bin', 'bwrap'));
+  });
+
   it('keeps a path it cannot improve on', () => {
     const root = tempDir('grader-tools-');
     chmodSync(root, 0o700);

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { GraderError } from '../errors/grader-error.ts';
@@ -76,6 +76,12 @@ export function reachableByAll(path: string): string {
   const name = basename(path);
   let current = path;
   for (let hops = 0; hops < 40; hops += 1) {
+    // Links among the directories too (a tool cache's x64 may link to /usr).
+    try {
+      current = join(realpathSync(dirname(current)), basename(current));
+    } catch {
+      return path;
+    }
     if (basename(current) === name && traversableByAll(dirname(current))) return current;
     let target: string;
     try {
