@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { SubmissionResult } from '../src/batch/result-store.ts';
 import { graderCacheDir } from '../src/infra/cache-dir.ts';
 import { REPO_ROOT } from '../src/paths.ts';
@@ -18,8 +18,8 @@ export interface ActRun {
   readonly log: string;
   /** The merged summary the leaderboard job made, if it got that far. */
   readonly results: readonly SubmissionResult[];
-  /** Per job: the folders the download step received (results-shard-N), proof the artifacts travelled. */
-  readonly downloaded: readonly string[];
+  /** The shard artifacts the artifact server holds (results-shard-N): the merge read these. */
+  readonly uploaded: readonly string[];
   /** What the fixture batch should give and did not (empty: all met). */
   readonly unmet: readonly string[];
 }
@@ -101,17 +101,24 @@ export async function runWorkflowUnderAct(keep?: string): Promise<ActRun> {
   const exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));
   const wallMs = Date.now() - started;
   await new Promise<void>((resolve) => log.end(resolve));
-  const summaryPath = join(repo, 'merged', 'summary.json');
+  // Each job's workspace is act's own copy, removed with the job: what the jobs made is read back
+  // from the artifact server, as the next job and the user get it (<run>/<name>/<name>.zip).
+  const artifacts = join(work, 'artifacts');
+  const zips = existsSync(artifacts) ? readdirSync(artifacts).flatMap((run) => readdirSync(join(artifacts, run)).map((name) => join(artifacts, run, name, `${name}.zip`))) : [];
+  const uploaded = zips.map((zip) => basename(dirname(zip))).filter((name) => name.startsWith('results-shard-')).sort();
+  const leaderboard = zips.find((zip) => basename(zip) === 'leaderboard.zip');
+  const board = join(work, 'leaderboard');
+  if (leaderboard) execFileSync('unzip', ['-q', '-o', leaderboard, '-d', board]);
+  const summaryPath = join(board, 'merged', 'summary.json');
   const results = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { results: SubmissionResult[] }).results : [];
-  const downloaded = existsSync(join(repo, 'results')) ? readdirSync(join(repo, 'results')).filter((n) => n.startsWith('results-shard-')).sort() : [];
-  const unmet = [...(exitCode === 0 ? [] : [`act exited with ${exitCode}`]), ...(downloaded.length === 4 ? [] : [`the leaderboard job downloaded ${downloaded.length} of 4 shard artifacts`]), ...fixtureBatchUnmet(results)];
+  const unmet = [...(exitCode === 0 ? [] : [`act exited with ${exitCode}`]), ...(uploaded.length === 4 ? [] : [`${uploaded.length} of 4 shard artifacts were uploaded`]), ...(leaderboard ? [] : ['no leaderboard artifact']), ...fixtureBatchUnmet(results)];
   const text = readFileSync(logPath, 'utf8');
   if (keep) {
     mkdirSync(keep, { recursive: true });
     writeFileSync(join(keep, 'act.log'), text);
     if (existsSync(summaryPath)) writeFileSync(join(keep, 'summary.json'), readFileSync(summaryPath));
-    if (existsSync(join(repo, 'leaderboard.html'))) writeFileSync(join(keep, 'leaderboard.html'), readFileSync(join(repo, 'leaderboard.html')));
+    if (existsSync(join(board, 'leaderboard.html'))) writeFileSync(join(keep, 'leaderboard.html'), readFileSync(join(board, 'leaderboard.html')));
   }
   rmSync(work, { recursive: true, force: true });
-  return { exitCode, wallMs, log: text, results, downloaded, unmet };
+  return { exitCode, wallMs, log: text, results, uploaded, unmet };
 }

@@ -188,7 +188,7 @@ async function actSection(): Promise<void> {
   const run = await runWorkflowUnderAct(process.env.BENCH_ACT_KEEP);
   const jobs = [...run.log.matchAll(/^\[([^\]]+)\] 🏁 {2}Job (succeeded|failed)$/gmu)].map((m) => `${m[1]}: ${m[2]}`);
   console.log(`act exited with ${run.exitCode} after ${(run.wallMs / 1000).toFixed(0)} s; jobs: ${jobs.join(', ') || 'none finished'}`);
-  console.log(`the leaderboard job downloaded: ${run.downloaded.join(', ') || 'nothing'}\n`);
+  console.log(`shard artifacts on act's artifact server: ${run.uploaded.join(', ') || 'none'}\n`);
   console.log('| submission | status | score |\n| --- | --- | --- |');
   for (const r of run.results) console.log(`| ${r.submission.id} | ${r.status} | ${r.score.toFixed(3)} |`);
   console.log(run.unmet.length === 0 ? '\nEvery result the fixture batch should give.' : `\nNOT MET:\n${run.unmet.map((u) => `- ${u}`).join('\n')}`);

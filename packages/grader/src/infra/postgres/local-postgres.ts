@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { userInfo, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres, { type EmbeddedPostgresInstance } from './embedded-postgres.ts';
 import { GraderError } from '../../errors/grader-error.ts';
 import type { InfraLogger } from '../infra.ts';
@@ -25,6 +27,42 @@ export interface LocalPostgresOptions {
 /** Server flags: loopback only, no unix socket, then the settings every server the grader starts has. */
 export const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...SERVER_SETTINGS.flatMap((setting) => ['-c', setting])];
 
+/** The first folder on the way to `path` that users other than its owner may not pass through. */
+function closedFolder(path: string): string | undefined {
+  const folders: string[] = [];
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) folders.unshift(dir);
+  return folders.find((dir) => {
+    try {
+      return (statSync(dir).mode & 0o001) === 0;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as a `postgres` system user, which must
+ * pass through every folder above the binaries (a checkout in a 0700 or 0750 home cannot be):
+ * said in one line before the library's spawn fails with an unhandled EACCES.
+ */
+function checkBinariesReachable(): void {
+  if (userInfo().uid !== 0) return;
+  let initdb: string;
+  try {
+    initdb = createRequire(import.meta.resolve('embedded-postgres')).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  } catch {
+    return;
+  }
+  const closed = closedFolder(initdb);
+  if (closed) {
+    throw new GraderError(
+      'POSTGRES_FAILED',
+      `PostgreSQL runs as the postgres user when the grader runs as root, and that user cannot pass through ${closed} to reach its binaries`,
+      `let other users pass through it (chmod o+x ${closed}), put the repository elsewhere, or run the grader as an ordinary user`,
+    );
+  }
+}
+
 /** PostgreSQL from the embedded-postgres binaries in a throwaway data dir. */
 export class LocalPostgres {
   constructor(private readonly options: LocalPostgresOptions) {}
@@ -32,6 +70,7 @@ export class LocalPostgres {
   async start(): Promise<StartedLocalPostgres> {
     const { session, logger } = this.options;
     const started = Date.now();
+    checkBinariesReachable();
     // Not mkdtemp: its 0700 parent would hide the dir from the unprivileged postgres user.
     const dataDir = join(tmpdir(), `grader-pg-${session.id}`);
     session.trackDir(dataDir);
