@@ -64,61 +64,70 @@ export function fixtureBatchUnmet(results: readonly SubmissionResult[]): string[
 export async function runWorkflowUnderAct(keep?: string): Promise<ActRun> {
   const act = findAct();
   const work = mkdtempSync(join(tmpdir(), 'grader-act-'));
-  const repo = join(work, 'repo');
-  execFileSync('git', ['clone', '--quiet', REPO_ROOT, repo]);
-  // act runs a matrix's legs side by side on this one machine (four by default, whatever
-  // --concurrent-jobs says); each leg is sized for a machine of its own, so this copy runs one at a time.
-  const workflowPath = join(repo, WORKFLOW);
-  const original = readFileSync(workflowPath, 'utf8');
-  const serial = original.replace(/^( +)fail-fast: false$/m, '$1fail-fast: false\n$1max-parallel: 1');
-  if (serial === original) throw new Error(`${WORKFLOW} has no "fail-fast: false" line to put max-parallel: 1 beside`);
-  writeFileSync(workflowPath, serial);
-  const cache = join(work, 'act-cache');
-  const nodeCache = join(cache, 'tool_cache', 'node', process.versions.node);
-  mkdirSync(nodeCache, { recursive: true });
-  // setup-node puts <version>/x64/bin on PATH once <version>/x64.complete exists.
-  symlinkSync(dirname(dirname(process.execPath)), join(nodeCache, 'x64'));
-  writeFileSync(join(nodeCache, 'x64.complete'), '');
-  const actions = process.env.BENCH_ACT_ACTIONS;
-  const mapped = actions ? ACTIONS.flatMap((name) => ['--local-repository', `actions/${name}@v4=${join(actions, name)}`]) : [];
-  const args = [
-    'workflow_dispatch',
-    '-W', WORKFLOW,
-    '-P', 'ubuntu-latest=-self-hosted',
-    '--artifact-server-path', join(work, 'artifacts'),
-    '--action-cache-path', cache,
-    '--concurrent-jobs', '1',
-    '--input', 'submissions=examples/submissions',
-    ...mapped,
-  ];
-  const logPath = join(work, 'act.log');
-  const log = createWriteStream(logPath);
-  log.write(`$ act ${args.join(' ')}\n`);
-  const started = Date.now();
-  const child = spawn(act, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  const exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  const wallMs = Date.now() - started;
-  await new Promise<void>((resolve) => log.end(resolve));
-  // Each job's workspace is act's own copy, removed with the job: what the jobs made is read back
-  // from the artifact server, as the next job and the user get it (<run>/<name>/<name>.zip).
-  const artifacts = join(work, 'artifacts');
-  const zips = existsSync(artifacts) ? readdirSync(artifacts).flatMap((run) => readdirSync(join(artifacts, run)).map((name) => join(artifacts, run, name, `${name}.zip`))) : [];
-  const uploaded = zips.map((zip) => basename(dirname(zip))).filter((name) => name.startsWith('results-shard-')).sort();
-  const leaderboard = zips.find((zip) => basename(zip) === 'leaderboard.zip');
-  const board = join(work, 'leaderboard');
-  if (leaderboard) execFileSync('unzip', ['-q', '-o', leaderboard, '-d', board]);
-  const summaryPath = join(board, 'merged', 'summary.json');
-  const results = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { results: SubmissionResult[] }).results : [];
-  const unmet = [...(exitCode === 0 ? [] : [`act exited with ${exitCode}`]), ...(uploaded.length === 4 ? [] : [`${uploaded.length} of 4 shard artifacts were uploaded`]), ...(leaderboard ? [] : ['no leaderboard artifact']), ...fixtureBatchUnmet(results)];
-  const text = readFileSync(logPath, 'utf8');
-  if (keep) {
-    mkdirSync(keep, { recursive: true });
-    writeFileSync(join(keep, 'act.log'), text);
-    if (existsSync(summaryPath)) writeFileSync(join(keep, 'summary.json'), readFileSync(summaryPath));
-    if (existsSync(join(board, 'leaderboard.html'))) writeFileSync(join(keep, 'leaderboard.html'), readFileSync(join(board, 'leaderboard.html')));
+  try {
+    const repo = join(work, 'repo');
+    execFileSync('git', ['clone', '--quiet', REPO_ROOT, repo]);
+    // act runs a matrix's legs side by side on this one machine (four by default, whatever
+    // --concurrent-jobs says); each leg is sized for a machine of its own, so this copy runs one at a time.
+    const workflowPath = join(repo, WORKFLOW);
+    const original = readFileSync(workflowPath, 'utf8');
+    const serial = original.replace(/^( +)fail-fast: false$/m, '$1fail-fast: false\n$1max-parallel: 1');
+    if (serial === original) throw new Error(`${WORKFLOW} has no "fail-fast: false" line to put max-parallel: 1 beside`);
+    writeFileSync(workflowPath, serial);
+    const cache = join(work, 'act-cache');
+    const nodeCache = join(cache, 'tool_cache', 'node', process.versions.node);
+    mkdirSync(nodeCache, { recursive: true });
+    // setup-node puts <version>/x64/bin on PATH once <version>/x64.complete exists.
+    symlinkSync(dirname(dirname(process.execPath)), join(nodeCache, 'x64'));
+    writeFileSync(join(nodeCache, 'x64.complete'), '');
+    const actions = process.env.BENCH_ACT_ACTIONS;
+    const mapped = actions ? ACTIONS.flatMap((name) => ['--local-repository', `actions/${name}@v4=${join(actions, name)}`]) : [];
+    const args = [
+      'workflow_dispatch',
+      '-W', WORKFLOW,
+      '-P', 'ubuntu-latest=-self-hosted',
+      '--artifact-server-path', join(work, 'artifacts'),
+      '--action-cache-path', cache,
+      '--concurrent-jobs', '1',
+      '--input', 'submissions=examples/submissions',
+      ...mapped,
+    ];
+    const logPath = join(work, 'act.log');
+    const log = createWriteStream(logPath);
+    log.write(`$ act ${args.join(' ')}\n`);
+    const started = Date.now();
+    const child = spawn(act, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    const exitCode = await new Promise<number | null>((resolve) => {
+      child.once('error', (error) => {
+        log.write(`could not start ${act}: ${error.message}\n`);
+        resolve(null);
+      });
+      child.once('close', resolve);
+    });
+    const wallMs = Date.now() - started;
+    await new Promise<void>((resolve) => log.end(resolve));
+    // Each job's workspace is act's own copy, removed with the job: what the jobs made is read back
+    // from the artifact server, as the next job and the user get it (<run>/<name>/<name>.zip).
+    const artifacts = join(work, 'artifacts');
+    const zips = existsSync(artifacts) ? readdirSync(artifacts).flatMap((run) => readdirSync(join(artifacts, run)).map((name) => join(artifacts, run, name, `${name}.zip`))) : [];
+    const uploaded = zips.map((zip) => basename(dirname(zip))).filter((name) => name.startsWith('results-shard-')).sort();
+    const leaderboard = zips.find((zip) => basename(zip) === 'leaderboard.zip');
+    const board = join(work, 'leaderboard');
+    if (leaderboard) execFileSync('unzip', ['-q', '-o', leaderboard, '-d', board]);
+    const summaryPath = join(board, 'merged', 'summary.json');
+    const results = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { results: SubmissionResult[] }).results : [];
+    const unmet = [...(exitCode === 0 ? [] : [`act exited with ${exitCode}`]), ...(uploaded.length === 4 ? [] : [`${uploaded.length} of 4 shard artifacts were uploaded`]), ...(leaderboard ? [] : ['no leaderboard artifact']), ...fixtureBatchUnmet(results)];
+    const text = readFileSync(logPath, 'utf8');
+    if (keep) {
+      mkdirSync(keep, { recursive: true });
+      writeFileSync(join(keep, 'act.log'), text);
+      if (existsSync(summaryPath)) writeFileSync(join(keep, 'summary.json'), readFileSync(summaryPath));
+      if (existsSync(join(board, 'leaderboard.html'))) writeFileSync(join(keep, 'leaderboard.html'), readFileSync(join(board, 'leaderboard.html')));
+    }
+    return { exitCode, wallMs, log: text, results, uploaded, unmet };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  rmSync(work, { recursive: true, force: true });
-  return { exitCode, wallMs, log: text, results, uploaded, unmet };
 }

@@ -70,7 +70,7 @@ describe('cgroupRoot', () => {
     expect(() => cgroupRoot(silentLogger, undefined, { mountinfo: '25 21 0:22 / /sys rw - sysfs sysfs rw', cgroups: '0::/', systemd: false, container: false })).toThrow(/no cgroup v1 hierarchy with memory, pids and cpu, and no cgroup v2 mount/);
   });
 
-  it('rootless on cgroup v1: nests in the grader-<user> groups root delegated at or above its own, and names the set-up when there are none', () => {
+  it('rootless on cgroup v1: nests in the inventory-grader.<user> groups root delegated at or above its own, and names the set-up when there are none', () => {
     const v1 = tempDir('grader-cgroup-root-v1-');
     const lines = ['memory', 'pids', 'cpu'].map((c, i) => {
       mkdirSync(join(v1, c, 'supervisor', 'job'), { recursive: true });
@@ -78,13 +78,13 @@ describe('cgroupRoot', () => {
       return `3${i} 21 0:3${i} / ${join(v1, c)} rw - cgroup cgroup rw,${c}`;
     });
     const host = { mountinfo: lines.join('\n'), cgroups: '8:pids:/supervisor/job\n4:memory:/supervisor/job\n1:cpu:/supervisor/job\n0::/', systemd: false, container: false };
-    expect(() => cgroupRoot(silentLogger, undefined, host, 'alice')).toThrow(/no grader-alice group it can write at or above/);
+    expect(() => cgroupRoot(silentLogger, undefined, host, 'alice')).toThrow(/no inventory-grader.alice group it can write at or above/);
     for (const c of ['memory', 'pids', 'cpu']) {
-      mkdirSync(join(v1, c, 'supervisor', 'grader-alice'));
-      writeFileSync(join(v1, c, 'supervisor', 'grader-alice', 'cgroup.procs'), '');
+      mkdirSync(join(v1, c, 'supervisor', 'inventory-grader.alice'));
+      writeFileSync(join(v1, c, 'supervisor', 'inventory-grader.alice', 'cgroup.procs'), '');
     }
     const root = cgroupRoot(silentLogger, undefined, host, 'alice');
-    expect(root).toMatchObject({ version: 1, backend: 'cgroup v1, a subtree delegated to alice', dirs: { memory: join(v1, 'memory', 'supervisor', 'grader-alice') } });
+    expect(root).toMatchObject({ version: 1, backend: 'cgroup v1, a subtree delegated to alice', dirs: { memory: join(v1, 'memory', 'supervisor', 'inventory-grader.alice') } });
   });
 });
 
@@ -92,7 +92,7 @@ describe('findDelegatedDir', () => {
   it('walks up to the mount point, never above it', () => {
     const seen: string[] = [];
     expect(findDelegatedDir('/cg/memory/a/b', '/cg/memory', 'u', (d) => { seen.push(d); return false; })).toBeUndefined();
-    expect(seen).toEqual(['/cg/memory/a/b/grader-u', '/cg/memory/a/grader-u', '/cg/memory/grader-u']);
-    expect(findDelegatedDir('/cg/memory/a/b', '/cg/memory', 'u', (d) => d === '/cg/memory/a/grader-u')).toBe('/cg/memory/a/grader-u');
+    expect(seen).toEqual(['/cg/memory/a/b/inventory-grader.u', '/cg/memory/a/inventory-grader.u', '/cg/memory/inventory-grader.u']);
+    expect(findDelegatedDir('/cg/memory/a/b', '/cg/memory', 'u', (d) => d === '/cg/memory/a/inventory-grader.u')).toBe('/cg/memory/a/inventory-grader.u');
   });
 });

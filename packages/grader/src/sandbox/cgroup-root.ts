@@ -92,7 +92,7 @@ let scope: { root: CgroupRoot; holderPid: number } | undefined;
 export function cgroupRoot(logger: InfraLogger, registry: SessionRegistry = new SessionRegistry(), host: HostProbe = probeHost(), rootlessUser?: string): CgroupRoot {
   const v1 = ownCgroupDirs(host.mountinfo, host.cgroups);
   const own = v1 ? undefined : ownUnifiedDir(host.mountinfo, host.cgroups);
-  if (rootlessUser !== undefined) return rootlessRoot(rootlessUser, v1, own, host, logger, registry);
+  if (rootlessUser !== undefined) return rootlessRoot(rootlessUser, v1, own, host, logger);
   if (host.container) makeWritable(v1 ? Object.values(v1) : own ? [own] : [], host.mountinfo, logger);
   if (v1) {
     for (const dir of Object.values(v1)) {
@@ -116,12 +116,12 @@ export function cgroupRoot(logger: InfraLogger, registry: SessionRegistry = new 
 }
 
 /** The name of the group `grader sandbox delegate --user` makes for a user in each v1 hierarchy. */
-export const delegatedGroupName = (user: string): string => `grader-${user}`;
+export const delegatedGroupName = (user: string): string => `inventory-grader.${user}`;
 
 const delegateHint = (user: string): string => `run once as root: grader sandbox delegate --user ${user} (README "Security model", rootless)`;
 
 /**
- * The first `grader-<user>` group at or above `dir` (the user's own group and its ancestors up to
+ * The first `inventory-grader.<user>` group at or above `dir` (the user's own group and its ancestors up to
  * the hierarchy's mount point): a subtree root handed over once, wherever the user's processes
  * later sit below the group root was in.
  */
@@ -129,16 +129,18 @@ export function findDelegatedDir(dir: string, mountPoint: string, user: string, 
   for (let current = dir; ; current = dirname(current)) {
     const candidate = join(current, delegatedGroupName(user));
     if (usable(candidate)) return candidate;
-    if (current === mountPoint || current === dirname(current) || !current.startsWith(mountPoint)) return undefined;
+    if (current === mountPoint || current === dirname(current) || !current.startsWith(`${mountPoint}/`)) return undefined;
   }
 }
 
 /**
- * Without root: cgroup v1, the subtree root delegated (see findDelegatedDir); cgroup v2, a scope
- * of the user's own systemd manager with Delegate=yes, or (without systemd) the user's own group
- * if it was handed over writable (a container run as that user).
+ * Without root: cgroup v1, the subtree root delegated (see findDelegatedDir); cgroup v2, the
+ * grader's own group, which it must own: started in a scope of the user's systemd manager with
+ * Delegate=yes (or a container run as that user with its group handed over). Moving a process
+ * between two v2 groups needs write access to their common ancestor, so the grader cannot put its
+ * sandboxes in a scope it did not start in.
  */
-function rootlessRoot(user: string, v1: V1Dirs | undefined, own: string | undefined, host: HostProbe, logger: InfraLogger, registry: SessionRegistry): CgroupRoot {
+function rootlessRoot(user: string, v1: V1Dirs | undefined, own: string | undefined, host: HostProbe, logger: InfraLogger): CgroupRoot {
   if (v1) {
     const mounts = parseMounts(host.mountinfo).filter((m) => m.fstype === 'cgroup');
     const found: Partial<Record<keyof V1Dirs, string>> = {};
@@ -152,12 +154,25 @@ function rootlessRoot(user: string, v1: V1Dirs | undefined, own: string | undefi
     return { version: 1, dirs: found as V1Dirs, backend: `cgroup v1, a subtree delegated to ${user}` };
   }
   if (!own) throw new CgroupUnavailable('no cgroup v1 hierarchy with memory, pids and cpu, and no cgroup v2 mount that holds this process', 'mount cgroup2 at /sys/fs/cgroup, or run the grader on a host with cgroups');
-  if (host.systemd && !host.container) return systemdScope(logger, registry, user);
   if (basename(own) === INIT_LEAF && hasControllers(dirname(own), 'cgroup.subtree_control') && writable(dirname(own))) {
-    return { version: 2, dirs: { unified: dirname(own) }, backend: `cgroup v2, ${user}'s own group` };
+    return { version: 2, dirs: { unified: dirname(own) }, backend: `cgroup v2, a group delegated to ${user}` };
   }
-  if (!writable(own)) throw new CgroupUnavailable(`${user} may not create cgroups below its own group ${own}, and there is no systemd to delegate one`, `run the grader as root, or start it in a cgroup v2 group owned by ${user} with memory, pids and cpu enabled`);
-  return takeOwnGroup(own, logger);
+  if (!writable(own) || !writableFile(own, 'cgroup.subtree_control')) {
+    const start = host.systemd ? `start it in a delegated scope of your systemd manager: systemd-run --user --scope -p Delegate=yes pnpm grader ... (${delegateHint(user)} first, for cpu)` : `start it in a cgroup v2 group owned by ${user} with memory, pids and cpu enabled`;
+    throw new CgroupUnavailable(`${user} does not own the cgroup v2 group the grader runs in (${own})`, start);
+  }
+  requireControllers(own, user);
+  const root = takeOwnGroup(own, logger);
+  return { ...root, backend: `cgroup v2, a group delegated to ${user}` };
+}
+
+function writableFile(dir: string, file: string): boolean {
+  try {
+    accessSync(join(dir, file), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function controllersOf(dir: string, file: string): Set<string> {
@@ -230,12 +245,8 @@ function cgroupOf(pid: number): string | undefined {
 }
 
 /** A transient scope with Delegate=yes, kept for this process's lifetime by a tracked `sleep`. */
-function systemdScope(logger: InfraLogger, registry: SessionRegistry, user?: string): CgroupRoot {
+function systemdScope(logger: InfraLogger, registry: SessionRegistry): CgroupRoot {
   if (scope && isAlive(scope.holderPid) && existsSync((scope.root.dirs as V2Dirs).unified)) return scope.root;
-  const manager = user === undefined ? [] : ['--user'];
-  // `sudo -u` and `su` leave no XDG_RUNTIME_DIR, which systemd-run --user needs to find the manager.
-  const runtimeDir = `/run/user/${process.getuid?.() ?? 0}`;
-  const env = user !== undefined && !process.env.XDG_RUNTIME_DIR && existsSync(runtimeDir) ? { ...process.env, XDG_RUNTIME_DIR: runtimeDir } : process.env;
   const unit = `inventory-grader-${process.pid}-${randomBytes(3).toString('hex')}.scope`;
   const session = registry.create('sandbox');
   ensureReaper(session.path);
@@ -245,7 +256,7 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry, user?: str
   const stderr = openSync(errors, 'wx');
   let pid: number | undefined;
   try {
-    const holder = spawn('systemd-run', [...manager, '--scope', '--quiet', '--collect', `--unit=${unit}`, '-p', 'Delegate=yes', '--', 'sleep', 'infinity'], { detached: true, stdio: ['ignore', 'ignore', stderr], env });
+    const holder = spawn('systemd-run', ['--scope', '--quiet', '--collect', `--unit=${unit}`, '-p', 'Delegate=yes', '--', 'sleep', 'infinity'], { detached: true, stdio: ['ignore', 'ignore', stderr] });
     holder.on('error', () => undefined);
     holder.unref();
     pid = holder.pid;
@@ -256,8 +267,7 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry, user?: str
     const said = readOr(errorsDir, 'stderr').trim().split('\n')[0];
     session.closeSync();
     rmSync(errorsDir, { recursive: true, force: true });
-    const hint = user === undefined ? 'the grader needs root to ask systemd for a delegated scope (systemd-run --scope -p Delegate=yes)' : `${user}'s systemd manager must run (loginctl enable-linger ${user}, or a login session): ${delegateHint(user)}`;
-    return new CgroupUnavailable(`systemd-run${manager.length ? ' --user' : ''} could not make the scope ${unit}: ${why}${said ? ` (${said})` : ''}`, hint);
+    return new CgroupUnavailable(`systemd-run could not make the scope ${unit}: ${why}${said ? ` (${said})` : ''}`, 'the grader needs root to ask systemd for a delegated scope (systemd-run --scope -p Delegate=yes)');
   };
   if (pid === undefined) throw failure('it did not start');
   session.trackProcess({ pid, group: true, marker: 'infinity', what: `the holder of ${unit}` });
@@ -276,7 +286,7 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry, user?: str
   if (!dir) throw failure(`its group ${path} is not under a cgroup2 mount this process sees`);
   session.trackCgroup({ unified: dir });
   try {
-    requireControllers(dir, user);
+    requireControllers(dir);
     mkdirSync(join(dir, INIT_LEAF));
     write(join(dir, INIT_LEAF), 'cgroup.procs', String(pid));
     enableSubtree(dir);
@@ -284,9 +294,8 @@ function systemdScope(logger: InfraLogger, registry: SessionRegistry, user?: str
     session.closeSync();
     throw error;
   }
-  const what = user === undefined ? 'a systemd scope with Delegate=yes' : `a scope of ${user}'s systemd manager with Delegate=yes`;
-  logger.info(`cgroup v2: sandboxes nest in ${dir} (${what})`);
-  const root: CgroupRoot = { version: 2, dirs: { unified: dir }, backend: `cgroup v2, ${what}` };
+  logger.info(`cgroup v2: sandboxes nest in ${dir} (a systemd scope with Delegate=yes)`);
+  const root: CgroupRoot = { version: 2, dirs: { unified: dir }, backend: 'cgroup v2, a systemd scope with Delegate=yes' };
   scope = { root, holderPid: pid };
   return root;
 }

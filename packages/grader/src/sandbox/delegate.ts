@@ -1,13 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lchownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import { ownCgroupDirs, ownUnifiedDir } from './cgroup.ts';
 import { delegatedGroupName } from './cgroup-root.ts';
 import { subordinateRange } from './user-namespace.ts';
 
-/** The drop-in that has systemd delegate cpu (and cpuset, io) to every user's manager, as runc's docs/cgroup-v2.md shows. */
-export const USER_DROP_IN = '/etc/systemd/system/user@.service.d/inventory-grader-delegate.conf';
+/** The drop-in that has systemd delegate cpu (and cpuset, io) to this one user's manager (runc's docs/cgroup-v2.md shows it for all). */
+export const userDropIn = (uid: number): string => `/etc/systemd/system/user@${uid}.service.d/inventory-grader-delegate.conf`;
+
+/** Host uids root-mode sandboxes (and their probe) run as: never handed out as subordinate ids. */
+const SANDBOX_UIDS = [0x2ffff, 0x3ffff] as const;
+
+/** The smallest range the grader accepts (sandbox-tools.ts): it draws a submission's uid from 1000 up. */
+export const MIN_SUBORDINATE_IDS = 2000;
 
 /** Subordinate ids handed to a user that has none: 65536, as useradd gives, above every range taken. */
 const SUBORDINATE_COUNT = 65536;
@@ -30,7 +36,7 @@ function run(argv: string[]): { ok: boolean; said: string } {
 }
 
 function account(user: string): Account {
-  const line = spawnSync('getent', ['passwd', user], { encoding: 'utf8' }).stdout.trim();
+  const line = (spawnSync('getent', ['passwd', user], { encoding: 'utf8' }).stdout ?? '').trim();
   const [name, , uid, gid] = line.split(':');
   if (!name || uid === undefined || gid === undefined) throw new GraderError('USAGE', `no user named ${user} on this host`, 'name an existing account: --user <name>');
   return { name, uid: Number(uid), gid: Number(gid) };
@@ -44,28 +50,46 @@ function readOr(path: string): string {
   }
 }
 
-/** A range of 65536 ids above every range /etc/subuid and /etc/subgid hand out, from 100000. */
-function freeRange(): number {
-  let end = 100_000;
-  for (const file of ['/etc/subuid', '/etc/subgid']) {
-    for (const line of readOr(file).split('\n')) {
-      const [, start, count] = line.split(':');
-      if (Number(count) > 0) end = Math.max(end, Number(start) + Number(count));
+/**
+ * A range of 65536 ids above every range /etc/subuid and /etc/subgid hand out, from 100000, that
+ * holds no account's uid and none of the uids root-mode sandboxes run as.
+ */
+export function freeRange(subordinateFiles: readonly string[], accountUids: readonly number[]): number {
+  let start = 100_000;
+  for (const text of subordinateFiles) {
+    for (const line of text.split('\n')) {
+      const [, first, count] = line.split(':');
+      if (Number(count) > 0) start = Math.max(start, Number(first) + Number(count));
     }
   }
-  return end;
+  const taken: (readonly [number, number])[] = [SANDBOX_UIDS, ...accountUids.map((uid) => [uid, uid] as const)];
+  for (;;) {
+    const end = start + SUBORDINATE_COUNT - 1;
+    const clash = taken.find(([low, high]) => low <= end && high >= start);
+    if (!clash) return start;
+    start = clash[1] + 1;
+  }
+}
+
+function accountUids(): number[] {
+  const text = spawnSync('getent', ['passwd'], { encoding: 'utf8' }).stdout ?? '';
+  return text.split('\n').map((line) => Number(line.split(':')[2])).filter((uid) => Number.isInteger(uid));
 }
 
 function subordinateIds(who: Account, report: DelegateReport): void {
-  const has = (file: string): boolean => subordinateRange(readOr(file), who.name, who.uid) !== undefined;
-  if (has('/etc/subuid') && has('/etc/subgid')) {
+  const range = (file: string): ReturnType<typeof subordinateRange> => subordinateRange(readOr(file), who.name, who.uid);
+  const [uids, gids] = [range('/etc/subuid'), range('/etc/subgid')];
+  if (uids && gids) {
+    if (Math.min(uids.count, gids.count) < MIN_SUBORDINATE_IDS) {
+      throw new GraderError('SANDBOX_UNAVAILABLE', `${who.name}'s subordinate ranges are too small (${uids.count} uids, ${gids.count} gids; ${MIN_SUBORDINATE_IDS} at least)`, `widen them in /etc/subuid and /etc/subgid (usermod --add-subuids, --add-subgids)`);
+    }
     report.done.push(`${who.name} has subordinate uids and gids already (/etc/subuid, /etc/subgid)`);
   } else {
-    const start = freeRange();
-    const range = `${start}-${start + SUBORDINATE_COUNT - 1}`;
-    const added = run(['usermod', ...(has('/etc/subuid') ? [] : ['--add-subuids', range]), ...(has('/etc/subgid') ? [] : ['--add-subgids', range]), who.name]);
-    if (!added.ok) throw new GraderError('SANDBOX_UNAVAILABLE', `could not give ${who.name} subordinate ids ${range}: ${added.said}`, `add a line "${who.name}:${start}:${SUBORDINATE_COUNT}" to /etc/subuid and /etc/subgid`);
-    report.done.push(`gave ${who.name} the subordinate uids and gids ${range} (usermod)`);
+    const start = freeRange([readOr('/etc/subuid'), readOr('/etc/subgid')], accountUids());
+    const ids = `${start}-${start + SUBORDINATE_COUNT - 1}`;
+    const added = run(['usermod', ...(uids ? [] : ['--add-subuids', ids]), ...(gids ? [] : ['--add-subgids', ids]), who.name]);
+    if (!added.ok) throw new GraderError('SANDBOX_UNAVAILABLE', `could not give ${who.name} subordinate ids ${ids}: ${added.said}`, `add a line "${who.name}:${start}:${SUBORDINATE_COUNT}" to /etc/subuid and /etc/subgid`);
+    report.done.push(`gave ${who.name} the subordinate uids and gids ${ids} (usermod)`);
   }
   for (const helper of ['/usr/bin/newuidmap', '/usr/bin/newgidmap']) {
     if (existsSync(helper)) continue;
@@ -84,13 +108,17 @@ function userNamespaces(report: DelegateReport): void {
   }
 }
 
-/** cgroup v1: a `grader-<user>` group in each of the memory, pids and cpu hierarchies, below root's own, owned by the user. */
+/** cgroup v1: a `inventory-grader.<user>` group in each of the memory, pids and cpu hierarchies, below root's own, owned by the user. */
 function cgroupsV1(who: Account, dirs: Record<string, string>, report: DelegateReport): void {
   for (const [controller, parent] of Object.entries(dirs)) {
     const dir = join(parent, delegatedGroupName(who.name));
-    mkdirSync(dir, { recursive: true });
-    // The directory (to make children) and the files that move processes into it.
-    for (const path of [dir, join(dir, 'cgroup.procs'), join(dir, 'tasks')]) if (existsSync(path)) chownSync(path, who.uid, who.gid);
+    try {
+      mkdirSync(dir, { recursive: true });
+      // The directory (to make children) and the files that move processes into it.
+      for (const path of [dir, join(dir, 'cgroup.procs'), join(dir, 'tasks')]) if (existsSync(path)) lchownSync(path, who.uid, who.gid);
+    } catch (error) {
+      throw new GraderError('SANDBOX_UNAVAILABLE', `could not hand ${dir} over to ${who.name}: ${(error as Error).message}`, 'run it as root on the host (a container needs its cgroup mounts writable)');
+    }
     report.done.push(`${controller}: ${dir} belongs to ${who.name}`);
   }
 }
@@ -104,16 +132,18 @@ function cgroupsV2(who: Account, report: DelegateReport): void {
       `start the grader as ${who.name} inside a cgroup v2 group it owns with memory, pids and cpu enabled (a container run as that user with its cgroup delegated), or run it as root`,
     );
   }
-  const content = '# Written by `grader sandbox delegate`: user managers may enable these controllers for their scopes.\n[Service]\nDelegate=cpu cpuset io memory pids\n';
-  if (readOr(USER_DROP_IN) !== content) {
-    mkdirSync(join(USER_DROP_IN, '..'), { recursive: true });
-    writeFileSync(USER_DROP_IN, content);
+  const dropIn = userDropIn(who.uid);
+  const content = `# Written by \`grader sandbox delegate --user ${who.name}\`: its manager may enable these controllers for its scopes.\n[Service]\nDelegate=cpu cpuset io memory pids\n`;
+  if (readOr(dropIn) !== content) {
+    mkdirSync(join(dropIn, '..'), { recursive: true });
+    writeFileSync(dropIn, content);
     const reload = run(['systemctl', 'daemon-reload']);
     if (!reload.ok) report.warnings.push(`systemctl daemon-reload failed (${reload.said}): run it before ${who.name}'s next login`);
-    report.done.push(`wrote ${USER_DROP_IN} (Delegate=cpu cpuset io memory pids); ${who.name}'s manager picks it up when it next starts (log out and in, or systemctl restart user@${who.uid}.service)`);
+    report.done.push(`wrote ${dropIn} (Delegate=cpu cpuset io memory pids); ${who.name}'s manager picks it up when it next starts (log out and in, or systemctl restart user@${who.uid}.service)`);
   } else {
-    report.done.push(`${USER_DROP_IN} is in place already`);
+    report.done.push(`${dropIn} is in place already`);
   }
+  report.done.push(`${who.name} then grades in a delegated scope of its manager: systemd-run --user --scope -p Delegate=yes pnpm grader ...`);
   const linger = run(['loginctl', 'enable-linger', who.name]);
   if (linger.ok) report.done.push(`${who.name}'s systemd manager runs without a login (loginctl enable-linger)`);
   else report.warnings.push(`loginctl enable-linger ${who.name} failed (${linger.said}): the grader then needs ${who.name} to be logged in`);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { sandboxArgv, type SandboxLimits } from './sandbox-command.ts';
 import type { SandboxTools } from './sandbox-tools.ts';
 import { UserNamespace } from './user-namespace.ts';
+import { Cgroup } from './cgroup.ts';
+import { randomBytes } from 'node:crypto';
 import { ensureReaper } from '../infra/session/reaper.ts';
 import { SessionRegistry } from '../infra/session/session-registry.ts';
 
@@ -41,6 +43,7 @@ export function probeSandbox(tools: SandboxTools, registry: SessionRegistry = ne
   let run: SpawnSyncReturns<string> | undefined;
   let uid = PROBE_UID;
   let namespace: UserNamespace | undefined;
+  let cgroup: Cgroup | undefined;
   try {
     chmodSync(root, 0o755);
     const dirs = ['target', 'home', 'tmp'].map((dir) => join(root, dir));
@@ -60,8 +63,10 @@ export function probeSandbox(tools: SandboxTools, registry: SessionRegistry = ne
       const said = ((error as { stderr?: Buffer }).stderr?.toString() || (error as Error).message).trim();
       return explain(said.split('\n'), undefined, 'a user namespace for the sandbox could not be made');
     }
-    const spec = { tools, uid, root, hostRoot: root, ...(enter ? { enter } : {}), targetDir: join(root, 'target'), cgroup: tools.cgroupRoot.dirs, limits: PROBE_LIMITS, readOnly: [] };
-    const [command, ...args] = sandboxArgv(spec, { network: { kind: 'ports', ports: [] }, procsFiles: [], command: ['true'] });
+    // A group of its own, joined as every sandboxed process joins one (v2 refuses a move it may not make).
+    cgroup = Cgroup.create(tools.cgroupRoot.dirs, `grader-probe-${randomBytes(4).toString('hex')}`, {});
+    const spec = { tools, uid, root, hostRoot: root, ...(enter ? { enter } : {}), targetDir: join(root, 'target'), cgroup: cgroup.dirs, limits: PROBE_LIMITS, readOnly: [] };
+    const [command, ...args] = sandboxArgv(spec, { network: { kind: 'ports', ports: [] }, procsFiles: cgroup.procsFiles, command: ['true'] });
     // Generous: a user-mode Linux guest starts processes about 20 times slower than a host.
     run = spawnSync(command as string, args, { cwd: '/', stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 60_000, encoding: 'utf8' });
     if (run.status === 0) {
@@ -78,6 +83,7 @@ export function probeSandbox(tools: SandboxTools, registry: SessionRegistry = ne
     } catch {
       // The rmSync below says what is left.
     }
+    cgroup?.destroySync(2_000);
     session?.closeSync();
     rmSync(root, { recursive: true, force: true });
   }

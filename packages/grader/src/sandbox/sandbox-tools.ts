@@ -178,9 +178,10 @@ function rootlessUser(): NonNullable<SandboxTools['rootless']> {
   const ids = ownSubordinateIds();
   if (!ids) throw unavailable(`the grader runs as ${username}, who has no subordinate uid and gid range (/etc/subuid, /etc/subgid) to give each submission a uid of its own`, DELEGATE_HINT(username));
   // A submission's uid is drawn from 1000 up: below that a range may be too short to leave room.
-  if (ids.uids.count < 2000 || ids.gids.count < 2000) throw unavailable(`${username}'s subordinate ranges are too small (${ids.uids.count} uids, ${ids.gids.count} gids; 2000 at least)`, DELEGATE_HINT(username));
+  if (ids.uids.count < 2000 || ids.gids.count < 2000) throw unavailable(`${username}'s subordinate ranges are too small (${ids.uids.count} uids, ${ids.gids.count} gids; 2000 at least)`, 'widen them in /etc/subuid and /etc/subgid (usermod --add-subuids, --add-subgids)');
   for (const helper of ['newuidmap', 'newgidmap']) {
     if (!which(helper)) throw unavailable(`${helper} not found: it maps ${username}'s subordinate ids (Debian package uidmap)`, 'apt-get install uidmap');
   }
-  return { user: username, uids: ids.uids };
+  // A submission's uid is also its gid: only ids both ranges map.
+  return { user: username, uids: { start: ids.uids.start, count: Math.min(ids.uids.count, ids.gids.count) } };
 }

@@ -117,7 +117,8 @@ interface DiskSpace {
 
 /** Rootless: a uid of the user's subordinate range, as the sandbox's user namespace numbers it. */
 function pickSubordinateUid(count: number): number {
-  return randomInt(1000, count);
+  // 65534 is the kernel's overflow id: what an unmapped id shows as.
+  return randomInt(1000, Math.min(count, 65534));
 }
 
 function pickUid(): number {
