@@ -24,6 +24,8 @@ export interface ActRun {
   readonly unmet: readonly string[];
 }
 
+const text = (path: string): string => readFileSync(path, 'utf8');
+
 function findAct(): string {
   if (process.env.ACT) return process.env.ACT;
   try {
@@ -94,19 +96,32 @@ export async function runWorkflowUnderAct(keep?: string): Promise<ActRun> {
     ];
     const logPath = join(work, 'act.log');
     const log = createWriteStream(logPath);
-    log.write(`$ act ${args.join(' ')}\n`);
     const started = Date.now();
-    const child = spawn(act, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
-    const exitCode = await new Promise<number | null>((resolve) => {
-      child.once('error', (error) => {
-        log.write(`could not start ${act}: ${error.message}\n`);
-        resolve(null);
+    // Writes reach the file in order: once this one's callback runs, everything before it is there.
+    const flushed = (): Promise<void> => new Promise((resolve) => log.write('', () => resolve()));
+    const runAct = async (extra: readonly string[]): Promise<number | null> => {
+      log.write(`$ act ${[...args, ...extra].join(' ')}\n`);
+      const child = spawn(act, [...args, ...extra], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+      child.stdout.pipe(log, { end: false });
+      child.stderr.pipe(log, { end: false });
+      return new Promise<number | null>((resolve) => {
+        child.once('error', (error) => {
+          log.write(`could not start ${act}: ${error.message}\n`);
+          resolve(null);
+        });
+        child.once('close', resolve);
       });
-      child.once('close', resolve);
-    });
+    };
+    const exitCode = await runAct([]);
     const wallMs = Date.now() - started;
+    // A rerun of one shard's job (same run, same artifact server): it must take back what the
+    // first attempt graded and grade nothing again.
+    await flushed();
+    const rerunFrom = text(logPath).length;
+    const rerunCode = await runAct(['-j', 'grade', '--matrix', 'shard:1']);
+    await flushed();
+    const rerun = text(logPath).slice(rerunFrom);
+    const resumed = /2 submission\(s\): 2 graded before with the same content and settings, 0 identical to one graded before, 0 to grade/.test(rerun);
     await new Promise<void>((resolve) => log.end(resolve));
     // Each job's workspace is act's own copy, removed with the job: what the jobs made is read back
     // from the artifact server, as the next job and the user get it (<run>/<name>/<name>.zip).
@@ -118,15 +133,17 @@ export async function runWorkflowUnderAct(keep?: string): Promise<ActRun> {
     if (leaderboard) execFileSync('unzip', ['-q', '-o', leaderboard, '-d', board]);
     const summaryPath = join(board, 'merged', 'summary.json');
     const results = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { results: SubmissionResult[] }).results : [];
-    const unmet = [...(exitCode === 0 ? [] : [`act exited with ${exitCode}`]), ...(uploaded.length === 4 ? [] : [`${uploaded.length} of 4 shard artifacts were uploaded`]), ...(leaderboard ? [] : ['no leaderboard artifact']), ...fixtureBatchUnmet(results)];
-    const text = readFileSync(logPath, 'utf8');
+    const unmet = [
+      ...(exitCode === 0 ? [] : [`act exited with ${exitCode}`]),
+      ...(rerunCode === 0 && resumed ? [] : [`the rerun of shard 1's job (exit ${rerunCode}) did not take back its 2 results and grade nothing`]), ...(uploaded.length === 4 ? [] : [`${uploaded.length} of 4 shard artifacts were uploaded`]), ...(leaderboard ? [] : ['no leaderboard artifact']), ...fixtureBatchUnmet(results)];
+    const printed = text(logPath);
     if (keep) {
       mkdirSync(keep, { recursive: true });
-      writeFileSync(join(keep, 'act.log'), text);
+      writeFileSync(join(keep, 'act.log'), printed);
       if (existsSync(summaryPath)) writeFileSync(join(keep, 'summary.json'), readFileSync(summaryPath));
       if (existsSync(join(board, 'leaderboard.html'))) writeFileSync(join(keep, 'leaderboard.html'), readFileSync(join(board, 'leaderboard.html')));
     }
-    return { exitCode, wallMs, log: text, results, uploaded, unmet };
+    return { exitCode, wallMs, log: printed, results, uploaded, unmet };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

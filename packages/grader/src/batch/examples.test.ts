@@ -25,7 +25,7 @@ function expectCover(shards: readonly string[], count: number): void {
 
 describe('examples/ci: the GitHub Actions workflow', () => {
   const workflow = parse(readFileSync(join(EXAMPLES, 'ci/grade-submissions.github-actions.yml'), 'utf8')) as {
-    jobs: { grade: { strategy: { matrix: { shard: number[] } }; steps: { run?: string }[] }; leaderboard: { needs: string; steps: { run?: string }[] } };
+    jobs: { grade: { strategy: { matrix: { shard: number[] } }; steps: { run?: string; uses?: string; with?: Record<string, unknown> }[] }; leaderboard: { needs: string; steps: { run?: string }[] } };
   };
   const shards = workflow.jobs.grade.strategy.matrix.shard;
   const gradeRun = workflow.jobs.grade.steps.map((s) => s.run ?? '').find((r) => r.includes('grader batch')) ?? '';
@@ -36,6 +36,17 @@ describe('examples/ci: the GitHub Actions workflow', () => {
     expect(count).toBe(shards.length);
     expectCover(commands.map((c) => /--shard (\S+)/.exec(c)?.[1] ?? ''), count);
     expect(new Set(commands.map((c) => /--out (\S+)/.exec(c)?.[1])).size).toBe(shards.length);
+  });
+
+  it('resumes a rerun job: it takes back its own shard artifact before grading into that folder, and replaces it after', () => {
+    const steps = workflow.jobs.grade.steps;
+    const grading = steps.findIndex((s) => (s.run ?? '').includes('grader batch'));
+    const download = steps.findIndex((s) => s.uses?.startsWith('actions/download-artifact@') && s.with?.name === 'results-shard-${{ matrix.shard }}');
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    expect(download).toBeGreaterThan(-1);
+    expect(download).toBeLessThan(grading);
+    expect(steps[download]?.with?.path).toBe(/--out (\S+)/.exec(gradeRun)?.[1]);
+    expect(upload?.with).toMatchObject({ name: 'results-shard-${{ matrix.shard }}', overwrite: true });
   });
 
   it('uses only options grader batch has, and merges every shard it uploads', () => {
