@@ -31,6 +31,8 @@ export interface SandboxSpec {
   readonly hostRoot: string;
   /** Rootless: the argv prefix that enters the user namespace holding the disk (nsenter). */
   readonly enter?: readonly string[];
+  /** Rootless: the holder of that namespace, and the namespace (/proc/PID/ns/user) it held when made. */
+  readonly holder?: { readonly pid: number; readonly userNamespace: string };
   /** Where the target copy appears inside the sandbox: the original target's path. */
   readonly targetDir: string;
   /** The submission's cgroup; each process gets a child cgroup of its own. */

@@ -7,6 +7,7 @@ import { LaunchFailure, type LaunchedProcess, type LaunchOptions, type ProcessLa
 import { Cgroup } from './cgroup.ts';
 import { killAll } from './cgroup-fs.ts';
 import { sandboxArgv, STATUS_FD, type SandboxSpec } from './sandbox-command.ts';
+import { UserNamespace } from './user-namespace.ts';
 
 const MiB = 1024 * 1024;
 
@@ -104,6 +105,8 @@ export class SandboxLauncher implements ProcessLauncher {
   launch(argv: readonly string[], options: LaunchOptions): LaunchedProcess {
     const { spec } = this;
     const { limits } = spec;
+    // A pid that no longer holds the sandbox's namespace may be anything's: never nsenter it.
+    if (spec.holder && !UserNamespace.holds(spec.holder)) throw new LaunchFailure(`the sandbox's user namespace is gone (its holder, pid ${spec.holder.pid}, exited)`);
     const cgroup = Cgroup.create(this.spec.cgroup, `${options.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(3).toString('hex')}`, {
       memoryBytes: limits.memoryMiB * MiB,
       pids: limits.pids,

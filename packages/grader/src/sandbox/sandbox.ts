@@ -112,6 +112,7 @@ function addDependencies(from: string, to: string, logger: InfraLogger, name: st
 interface DiskSpace {
   readonly host: string;
   readonly enter?: readonly string[];
+  readonly holder?: { readonly pid: number; readonly userNamespace: string };
   readonly run: (argv: readonly string[]) => void;
 }
 
@@ -177,7 +178,7 @@ export class Sandbox {
         const namespace = UserNamespace.start(session, tools);
         uid = pickSubordinateUid(tools.rootless.uids.count);
         namespace.exec(['mount', '-t', 'tmpfs', '-o', `${disk},mode=0711`, 'grader-sandbox', root]);
-        space = { host: namespace.hostPath(root), enter: namespace.enter, run: (argv) => namespace.exec(argv) };
+        space = { host: namespace.hostPath(root), enter: namespace.enter, holder: { pid: namespace.pid, userNamespace: namespace.userNamespace }, run: (argv) => namespace.exec(argv) };
       } else {
         uid = pickUid();
         execFileSync('mount', ['-t', 'tmpfs', '-o', `${disk},mode=0700,uid=${uid},gid=${uid}`, 'grader-sandbox', root], { stdio: 'pipe' });
@@ -206,7 +207,7 @@ export class Sandbox {
         cpus: limits.cpus,
       });
       session.trackCgroup(cgroup.dirs);
-      const spec: SandboxSpec = { tools, uid, root, hostRoot: space.host, ...(space.enter ? { enter: space.enter } : {}), targetDir: target.dir, cgroup: cgroup.dirs, limits, readOnly: readOnlyPathsFor(target) };
+      const spec: SandboxSpec = { tools, uid, root, hostRoot: space.host, ...(space.enter ? { enter: space.enter } : {}), ...(space.holder ? { holder: space.holder } : {}), targetDir: target.dir, cgroup: cgroup.dirs, limits, readOnly: readOnlyPathsFor(target) };
       return new StartedSandbox(spec, session, copyFailure);
     } catch (error) {
       session.closeSync();

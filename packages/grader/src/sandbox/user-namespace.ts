@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, isZombie } from '../infra/session/cleanup.ts';
@@ -48,6 +48,8 @@ export class UserNamespace {
   private constructor(
     readonly pid: number,
     private readonly nsenter: string,
+    /** What /proc/PID/ns/user named when the namespace was made: nsenter must enter that one only. */
+    readonly userNamespace: string,
   ) {}
 
   /** Starts the holder; throws with what unshare printed when the kernel or newuidmap refuse. */
@@ -84,7 +86,7 @@ export class UserNamespace {
     } finally {
       rmSync(errorsDir, { recursive: true, force: true });
     }
-    return new UserNamespace(pid, tools.nsenter);
+    return new UserNamespace(pid, tools.nsenter, readlinkSync(`/proc/${pid}/ns/user`));
   }
 
   /** The argv prefix that runs a command as root of this namespace, in its mounts. */
@@ -92,8 +94,18 @@ export class UserNamespace {
     return [this.nsenter, `--target=${this.pid}`, '--user', '--mount', '--'];
   }
 
+  /** True while the holder's pid still holds the namespace it made (not a reused pid). */
+  static holds(holder: { readonly pid: number; readonly userNamespace: string }): boolean {
+    try {
+      return readlinkSync(`/proc/${holder.pid}/ns/user`) === holder.userNamespace;
+    } catch {
+      return false;
+    }
+  }
+
   /** Runs `argv` as the namespace's root; throws (with its stderr) if it fails. */
   exec(argv: readonly string[]): void {
+    if (!UserNamespace.holds(this)) throw new Error(`the holder (pid ${this.pid}) of the sandbox's user namespace is gone`);
     const [command, ...args] = [...this.enter, ...argv];
     execFileSync(command as string, args, { stdio: 'pipe', cwd: '/' });
   }
