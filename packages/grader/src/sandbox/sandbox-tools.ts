@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, readlinkSync, realpathSyn
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { GraderError } from '../errors/grader-error.ts';
+import { firstClosedFolder } from '../paths-access.ts';
 import { graderCacheDir } from '../infra/cache-dir.ts';
 import type { InfraLogger } from '../infra/infra.ts';
 import type { SessionRegistry } from '../infra/session/session-registry.ts';
@@ -55,17 +56,6 @@ function which(name: string, path = process.env.PATH ?? ''): string | undefined 
   return undefined;
 }
 
-function traversableByAll(dir: string): boolean {
-  for (let current = dir; ; current = dirname(current)) {
-    try {
-      if ((statSync(current).mode & 0o001) === 0) return false;
-    } catch {
-      return false;
-    }
-    if (current === dirname(current)) return true;
-  }
-}
-
 /**
  * pasta and bwrap start after setpriv, as a uid that may not pass through the directory of a link
  * on PATH (a CI runner's tool cache in a private /tmp dir): the first path along the link's chain
@@ -82,7 +72,7 @@ export function reachableByAll(path: string): string {
     } catch {
       return path;
     }
-    if (basename(current) === name && traversableByAll(dirname(current))) return current;
+    if (basename(current) === name && firstClosedFolder(dirname(current)) === undefined) return current;
     let target: string;
     try {
       target = readlinkSync(current);

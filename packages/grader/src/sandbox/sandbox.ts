@@ -4,6 +4,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, r
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, dirname, join, parse } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
+import { firstClosedFolder } from '../paths-access.ts';
 import type { InfraLogger } from '../infra/infra.ts';
 import { silentLogger } from '../infra/infra.ts';
 import { ensureReaper } from '../infra/session/reaper.ts';
@@ -40,20 +41,7 @@ const UID_RANGE = [0x30000, 0x3ffff] as const;
 /** Directories of the system that every sandbox sees read-only anyway. */
 const SYSTEM_PREFIXES = ['/usr/', '/bin/', '/sbin/', '/lib', '/etc/', '/opt/'];
 
-function worldTraversable(path: string): boolean {
-  let current = path;
-  for (;;) {
-    try {
-      const mode = statSync(current).mode;
-      if ((mode & 0o001) === 0) return false;
-    } catch {
-      return false;
-    }
-    const parent = dirname(current);
-    if (parent === current) return true;
-    current = parent;
-  }
-}
+const worldTraversable = (path: string): boolean => firstClosedFolder(path) === undefined;
 
 /**
  * Read-only paths a target may need beyond /usr, /etc and /opt: toolchain directories on PATH

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { userInfo, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import EmbeddedPostgres, { type EmbeddedPostgresInstance } from './embedded-postgres.ts';
 import { GraderError } from '../../errors/grader-error.ts';
+import { firstClosedFolder } from '../../paths-access.ts';
 import type { InfraLogger } from '../infra.ts';
 import { LogTail } from '../log-tail.ts';
 import { choosePort } from '../ports.ts';
@@ -27,19 +27,6 @@ export interface LocalPostgresOptions {
 /** Server flags: loopback only, no unix socket, then the settings every server the grader starts has. */
 export const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...SERVER_SETTINGS.flatMap((setting) => ['-c', setting])];
 
-/** The first folder on the way to `path` that users other than its owner may not pass through. */
-function closedFolder(path: string): string | undefined {
-  const folders: string[] = [];
-  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) folders.unshift(dir);
-  return folders.find((dir) => {
-    try {
-      return (statSync(dir).mode & 0o001) === 0;
-    } catch {
-      return true;
-    }
-  });
-}
-
 /**
  * As root, embedded-postgres runs initdb and postgres as a `postgres` system user, which must
  * pass through every folder above the binaries (a checkout in a 0700 or 0750 home cannot be):
@@ -53,7 +40,7 @@ function checkBinariesReachable(): void {
   } catch {
     return;
   }
-  const closed = closedFolder(initdb);
+  const closed = firstClosedFolder(dirname(initdb));
   if (closed) {
     throw new GraderError(
       'POSTGRES_FAILED',
