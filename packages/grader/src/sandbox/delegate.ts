@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lchownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lchownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import { ownCgroupDirs, ownUnifiedDir } from './cgroup.ts';
@@ -103,6 +103,11 @@ function subordinateIds(who: Account, report: DelegateReport): void {
 function userNamespaces(report: DelegateReport): void {
   if (readOr('/proc/sys/user/max_user_namespaces').trim() === '0') report.warnings.push('user namespaces are off (user.max_user_namespaces = 0): sysctl -w user.max_user_namespaces=15000');
   if (readOr('/proc/sys/kernel/unprivileged_userns_clone').trim() === '0') report.warnings.push('unprivileged user namespaces are off: sysctl -w kernel.unprivileged_userns_clone=1');
+  try {
+    if ((statSync('/dev/net/tun').mode & 0o006) !== 0o006) report.warnings.push('/dev/net/tun is not usable by all users, and pasta opens it as the grader\'s user: chmod 0666 /dev/net/tun (udev makes it so on most distributions)');
+  } catch {
+    report.warnings.push('/dev/net/tun is missing: modprobe tun');
+  }
   if (readOr('/proc/sys/kernel/apparmor_restrict_unprivileged_userns').trim() === '1') {
     report.warnings.push('AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+): sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile for bwrap, unshare and pasta');
   }
