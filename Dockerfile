@@ -9,7 +9,7 @@
 #       (the base `pnpm grader infra images` makes with debootstrap, for machines without a registry)
 #
 # The grader contains targets with namespaces, cgroups and pasta, as root in the container. That
-# needs a few privileges beyond Docker's defaults, and not --privileged (README "Security model",
+# needs a few privileges beyond Docker's defaults, and not --privileged (docs/security.md,
 # "In a container", says what each one is for and what error its absence gives):
 #
 #   docker run --rm --cap-add SYS_ADMIN --security-opt seccomp=docker/seccomp-sandbox.json \

@@ -23,7 +23,7 @@ async function ended(launched: LaunchedProcess): Promise<{ signal: NodeJS.Signal
 
 /**
  * Reaches the memory, process and CPU limits of a sandbox on purpose (small limits, so each takes
- * a second or two) and reports what the kernel counted: the figures README "Security model"
+ * a second or two) and reports what the kernel counted: the figures docs/security.md
  * gives per cgroup version. Returns the backend and one sample per limit.
  */
 export async function benchLimits(): Promise<{ backend: string; samples: LimitSample[] }> {

@@ -22,7 +22,7 @@ export interface Submission {
 
 const PREDICTION_EXTENSIONS = new Set(['.jsonl', '.json']);
 const DIFF_EXTENSIONS = new Set(['.diff', '.patch']);
-const HINT = 'see README "Scoring model submissions" for the layouts grader batch reads';
+const HINT = 'see docs/scoring-submissions.md for the layouts grader batch reads';
 
 function invalid(message: string, hint = HINT): GraderError {
   return new GraderError('SUBMISSIONS_INVALID', message, hint);

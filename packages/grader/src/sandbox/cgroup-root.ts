@@ -34,7 +34,7 @@ export class CgroupUnavailable extends Error {
 /** The leaf that holds a delegated cgroup's own processes (moby's hack/dind uses the same name). */
 const INIT_LEAF = 'init';
 
-const V2_HINT_CONTAINER = 'in a container, run it with --cap-add SYS_ADMIN and a cgroup namespace of its own (docker run --cgroupns=private; README "Security model" lists every flag)';
+const V2_HINT_CONTAINER = 'in a container, run it with --cap-add SYS_ADMIN and a cgroup namespace of its own (docker run --cgroupns=private; docs/security.md lists every flag)';
 
 interface HostProbe {
   readonly mountinfo: string;
@@ -118,7 +118,7 @@ export function cgroupRoot(logger: InfraLogger, registry: SessionRegistry = new 
 /** The name of the group `grader sandbox delegate --user` makes for a user in each v1 hierarchy. */
 export const delegatedGroupName = (user: string): string => `inventory-grader.${user}`;
 
-const delegateHint = (user: string): string => `run once as root: grader sandbox delegate --user ${user} (README "Security model", rootless)`;
+const delegateHint = (user: string): string => `run once as root: grader sandbox delegate --user ${user} (docs/security.md, rootless)`;
 
 /**
  * The first `inventory-grader.<user>` group at or above `dir` (the user's own group and its ancestors up to

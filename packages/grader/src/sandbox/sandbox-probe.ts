@@ -94,5 +94,5 @@ function explain(said: readonly string[], run: SpawnSyncReturns<string> | undefi
   const lines = said.filter((line) => line.trim() && !/syslog/.test(line));
   const fix = FIXES.find(([pattern]) => lines.some((line) => pattern.test(line)));
   const cause = (fix && lines.find((line) => fix[0].test(line))) ?? lines[0] ?? (run?.error ? run.error.message : `exit code ${run?.status ?? run?.signal}`);
-  return { what: `${what}: ${cause.trim().slice(0, 300)}`, hint: fix?.[1] ?? 'README "Security model" lists what the sandbox needs' };
+  return { what: `${what}: ${cause.trim().slice(0, 300)}`, hint: fix?.[1] ?? 'docs/security.md lists what the sandbox needs' };
 }

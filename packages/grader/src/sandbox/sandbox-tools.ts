@@ -39,8 +39,8 @@ const PACKAGES: Partial<Record<keyof typeof PROGRAMS, string>> = { pasta: 'passt
 
 const HINT = 'the sandbox needs cgroups (v1, or v2 with memory, pids and cpu delegated), bubblewrap and passt (apt-get install bubblewrap passt), and root or a one-time `sudo grader sandbox delegate --user <you>`; --no-sandbox runs targets uncontained, for debugging only';
 
-/** What an unprivileged user needs once, from root: README "Security model", rootless. */
-export const DELEGATE_HINT = (user: string): string => `run once as root: grader sandbox delegate --user ${user} (README "Security model", rootless); --no-sandbox runs targets uncontained, for debugging only`;
+/** What an unprivileged user needs once, from root: docs/security.md, rootless. */
+export const DELEGATE_HINT = (user: string): string => `run once as root: grader sandbox delegate --user ${user} (docs/security.md, rootless); --no-sandbox runs targets uncontained, for debugging only`;
 
 function which(name: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of [...path.split(delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {

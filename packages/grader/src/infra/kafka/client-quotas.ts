@@ -23,7 +23,7 @@ export function adoptGraderClientId(id: string): void {
  * it picks (without authentication every client is User:ANONYMOUS): one submission's replicas, in
  * every scenario at once, share them. Sized far above what a correct target uses (targets only
  * consume; a grade's scenarios produce a few MB at most), and checked by grading the reference
- * fix with quotas ten times smaller (README "Security model").
+ * fix with quotas ten times smaller (docs/security.md).
  */
 export const TARGET_CLIENT_QUOTAS = {
   /** Bytes a second targets may produce (the contract never asks them to). */
