@@ -104,10 +104,19 @@ interface DiskSpace {
   readonly run: (argv: readonly string[]) => void;
 }
 
-/** Rootless: a uid of the user's subordinate range, as the sandbox's user namespace numbers it. */
-function pickSubordinateUid(count: number): number {
-  // 65534 is the kernel's overflow id: what an unmapped id shows as.
-  return randomInt(1000, Math.min(count, 65534));
+/**
+ * Rootless: a uid of the user's subordinate range, as the sandbox's user namespace numbers it
+ * (inner uid n is host uid start + n - 1). Never one that root-mode sandboxes draw from: a range
+ * useradd handed out may cover them.
+ */
+function pickSubordinateUid(range: { readonly start: number; readonly count: number }): number {
+  for (let tries = 0; tries < 10_000; tries += 1) {
+    // 65534 is the kernel's overflow id: what an unmapped id shows as.
+    const uid = randomInt(1000, Math.min(range.count, 65534));
+    const host = range.start + uid - 1;
+    if (host < UID_RANGE[0] - 1 || host > UID_RANGE[1]) return uid;
+  }
+  throw new Error(`the subordinate uids ${range.start}-${range.start + range.count - 1} lie within the uids root-mode sandboxes use (${UID_RANGE[0] - 1}-${UID_RANGE[1]}): give the user another range (grader sandbox delegate picks one clear of them)`);
 }
 
 function pickUid(): number {
@@ -164,7 +173,7 @@ export class Sandbox {
         // The disk is mounted in a user namespace of the sandbox's own, where the user is root and
         // its subordinate ids exist; the grader copies the target in through /proc/PID/root.
         const namespace = UserNamespace.start(session, tools);
-        uid = pickSubordinateUid(tools.rootless.uids.count);
+        uid = pickSubordinateUid(tools.rootless.uids);
         namespace.exec(['mount', '-t', 'tmpfs', '-o', `${disk},mode=0711`, 'grader-sandbox', root]);
         space = { host: namespace.hostPath(root), enter: namespace.enter, holder: { pid: namespace.pid, userNamespace: namespace.userNamespace }, run: (argv) => namespace.exec(argv) };
       } else {
