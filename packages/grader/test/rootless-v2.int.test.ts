@@ -17,10 +17,22 @@ describe.runIf(process.env.CGROUP2_GUEST === '1')('rootless on cgroup v2: an ord
     expect(delegated).toMatch(/Delegate=cpu cpuset io memory pids/);
     // The guest has no udev: the set-up `delegate` names for a tun device only root may open.
     chmodSync('/dev/net/tun', 0o666);
-    // What a user's own manager gives with the drop-in (no login session in the guest): a scope
-    // with Delegate=yes that systemd hands to the user it runs as.
+    // What a user's own manager gives with the drop-in (the guest has no login session): a group
+    // whose directory and cgroup.procs, cgroup.threads and cgroup.subtree_control belong to the
+    // user, with memory, pids and cpu available, the grader started in it. Root makes it in a
+    // scope of its own with Delegate=yes, after moving itself into a leaf (no internal processes).
     const check = grader(['sandbox', 'check']);
-    const run = spawnSync('systemd-run', ['--scope', '--quiet', '--collect', '-p', 'Delegate=yes', `--uid=${USER}`, '--setenv=HOME=/home/' + USER, '--', ...check], { encoding: 'utf8', cwd: '/tmp', timeout: 300_000 });
+    const script = [
+      'set -e',
+      'scope=/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup)',
+      'mkdir "$scope/init" "$scope/user"',
+      'echo $$ > "$scope/init/cgroup.procs"',
+      'echo "+cpu +memory +pids" > "$scope/cgroup.subtree_control"',
+      `chown ${USER}: "$scope/user" "$scope/user/cgroup.procs" "$scope/user/cgroup.threads" "$scope/user/cgroup.subtree_control"`,
+      'echo $$ > "$scope/user/cgroup.procs"',
+      `exec setpriv --reuid=${USER} --regid=${USER} --init-groups env HOME=/home/${USER} "$@"`,
+    ].join('\n');
+    const run = spawnSync('systemd-run', ['--scope', '--quiet', '--collect', '-p', 'Delegate=yes', '--', 'sh', '-c', script, 'delegated', ...check], { encoding: 'utf8', cwd: '/tmp', timeout: 300_000 });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`sandbox ready: rootless as ${USER} .*; cgroup v2, a group delegated to ${USER};`));
     // Without the scope (a group root owns), one line naming the set-up.
