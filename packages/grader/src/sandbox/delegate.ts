@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lchownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lchownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraderError } from '../errors/grader-error.ts';
 import { ownCgroupDirs, ownUnifiedDir } from './cgroup.ts';
 import { delegatedGroupName } from './cgroup-root.ts';
-import { subordinateRange } from './user-namespace.ts';
+import { readOr, subordinateRange } from './user-namespace.ts';
 
 /** The drop-in that has systemd delegate cpu (and cpuset, io) to this one user's manager (runc's docs/cgroup-v2.md shows it for all). */
 export const userDropIn = (uid: number): string => `/etc/systemd/system/user@${uid}.service.d/inventory-grader-delegate.conf`;
@@ -40,14 +40,6 @@ function account(user: string): Account {
   const [name, , uid, gid] = line.split(':');
   if (!name || uid === undefined || gid === undefined) throw new GraderError('USAGE', `no user named ${user} on this host`, 'name an existing account: --user <name>');
   return { name, uid: Number(uid), gid: Number(gid) };
-}
-
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /**

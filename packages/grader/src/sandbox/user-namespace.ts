@@ -20,7 +20,8 @@ export function subordinateRange(text: string, user: string, uid: number): Subor
   return undefined;
 }
 
-function readOr(path: string): string {
+/** A file's text, or '' when it cannot be read (absent settings and ids files are the common case). */
+export function readOr(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
