@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GRADER_ROOT } from '../src/paths.ts';
+import { GRADER_ROOT, REPO_ROOT } from '../src/paths.ts';
 import { benchGrade, type GradeSample } from './grade-bench.ts';
 
 /** Something that loads the machine beside the measured grades, stopped by the pids it started. */
@@ -58,12 +58,51 @@ export function gradesBeside(targets: readonly string[]): Load {
   };
 }
 
+/** A `grader batch` of the fixture batch (examples/submissions) beside the measured grades, again and again until stopped. */
+export function batchBeside(): Load {
+  let stopping = false;
+  let current: ChildProcess | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'grader-bench-batch-beside-'));
+  const loop = (async () => {
+    for (let n = 0; !stopping; n++) {
+      const child = spawn(process.execPath, [join(GRADER_ROOT, 'bin/grader.js'), 'batch', '--submissions', join(REPO_ROOT, 'examples/submissions'), '--out', join(dir, String(n)), '--infra', 'local'], {
+        stdio: 'ignore',
+        env: { ...process.env, CI: '1' },
+      });
+      current = child;
+      await exited(child);
+      current = undefined;
+    }
+  })();
+  return {
+    label: 'a batch of the fixtures beside it',
+    async stop() {
+      stopping = true;
+      current?.kill('SIGTERM');
+      await loop;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Several loads at once, stopped together. */
+export function together(...loads: Load[]): Load {
+  return {
+    label: loads.map((l) => l.label).join(', '),
+    async stop() {
+      await Promise.all(loads.map((l) => l.stop()));
+    },
+  };
+}
+
 export interface LoadResult {
   readonly load: string;
   readonly target: string;
   readonly grades: readonly GradeSample[];
   /** Grades that ended without a report (an exit 2 under load is a finding, not a crash of the bench). */
   readonly errors: readonly string[];
+  /** Of `errors`, grades that said MACHINE_STARVED: no verdict, which the overload goal allows. */
+  readonly inconclusive: number;
 }
 
 /** `runs` grades of each target while `load` runs. */
@@ -84,7 +123,7 @@ export async function gradeUnderLoad(makeLoad: () => Load, targets: readonly str
           console.log(`- ${target}: ${(error as Error).message}`);
         }
       }
-      results.push({ load: load.label, target, grades, errors });
+      results.push({ load: load.label, target, grades, errors, inconclusive: errors.filter((e) => e.includes('MACHINE_STARVED')).length });
     }
     return results;
   } finally {

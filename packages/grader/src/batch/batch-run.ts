@@ -3,14 +3,14 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import type { Lifecycle } from '../cli/lifecycle.ts';
 import type { Output } from '../cli/output.ts';
-import { gradeSubmission, tidyServers, type Budget } from '../engine/grade-submission.ts';
+import { gradeSubmission, overloadedError, tidyServers, type Budget } from '../engine/grade-submission.ts';
 import { GraderError, isGraderError } from '../errors/grader-error.ts';
 import type { Infra, StartedInfra } from '../infra/infra.ts';
 import { renderJsonReport } from '../reports/json-report.ts';
 import type { SandboxLimits } from '../sandbox/sandbox-command.ts';
 import { isGoTarget } from '../sandbox/go-build-cache.ts';
 import { ensureGoBuildCache } from '../sandbox/warm-go-cache.ts';
-import { computeScore, passRates } from '../scoring/score.ts';
+import { computeScore, inconclusiveChecks, passRates } from '../scoring/score.ts';
 import type { Weights } from '../scoring/types.ts';
 import { resolveTarget, type TargetSpec } from '../target/target-spec.ts';
 import { exportTask } from '../task/export-task.ts';
@@ -155,7 +155,7 @@ export async function runBatch(plan: BatchPlan, infra: Infra, lifecycle: Lifecyc
     const names = inconclusive.map((x) => x.id);
     throw new GraderError(
       'MACHINE_STARVED',
-      `${inconclusive.length} submission(s) could not be graded on this machine, twice, because it was starved when the infrastructure failed (${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}); every other submission was graded`,
+      `${inconclusive.length} submission(s) could not be graded on this machine, twice, because it was starved (the infrastructure failed, or checks were inconclusive) (${names.slice(0, 5).join(', ')}${names.length > 5 ? `, and ${names.length - 5} more` : ''}); every other submission was graded`,
       'free the machine or give it more CPUs, then rerun the same command: it grades only those',
     );
   }
@@ -313,6 +313,8 @@ async function gradeOne(plan: BatchPlan, { sub, digest, key }: Pending, infra: S
       join(folder, 'report.json'),
       renderJsonReport({ target: sub.id, seed: plan.settings.seed, graderVersion: GRADER_VERSION, infraKind: infra.kind, containment, startedAt, durationMs, results, score, infraAttempts }),
     );
+    // Inconclusive twice: no result (the batch grades it again at its end, once), its report kept.
+    if (inconclusiveChecks(results).length > 0) throw overloadedError(sub.id, results);
     const checks: Record<string, { passed: number; runs: number }> = {};
     for (const [id, rate] of passRates(results)) checks[id] = { passed: rate.passed, runs: rate.runs };
     return {

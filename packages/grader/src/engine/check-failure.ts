@@ -24,6 +24,31 @@ export class GraderFault extends Error {
   }
 }
 
+/**
+ * No verdict: the check would have failed, but a wait it depends on ran out while the machine was
+ * overloaded (target/overload.ts), so its failure proves nothing about the target. Reported as
+ * "inconclusive"; a grade with one is graded again (engine/grade-submission.ts), never scored.
+ */
+export class Inconclusive extends Error {
+  override readonly name = 'Inconclusive';
+  static readonly PREFIX = 'inconclusive (machine overloaded): ';
+  private static readonly FAILURE = '; it would have failed with: ';
+  constructor(failure: string, overload: readonly string[]) {
+    super(`${Inconclusive.PREFIX}${overload.join('; ')}${Inconclusive.FAILURE}${failure}`);
+  }
+
+  /** The failure an inconclusive check's message says it would have been (the message itself otherwise). */
+  static failureOf(message: string): string {
+    const at = message.startsWith(Inconclusive.PREFIX) ? message.indexOf(Inconclusive.FAILURE) : -1;
+    return at < 0 ? message : message.slice(at + Inconclusive.FAILURE.length);
+  }
+}
+
+/** A check's failure as reported: Inconclusive when a wait of its scenario ran out on an overloaded machine (`overload` says how). */
+export function unlessOverloaded(failure: CheckFailure, overload: readonly string[]): CheckFailure | Inconclusive {
+  return overload.length > 0 ? new Inconclusive(failure.message, overload) : failure;
+}
+
 /** Fails with `message` unless `condition`. */
 export function ensure(condition: boolean, message: () => string): asserts condition {
   if (!condition) throw new CheckFailure(message());

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Admission } from './admission.ts';
 import type { GradingContext } from './grading-context.ts';
 
 /** How one run lets its exclusive scenario measure alone; part of the GradingContext. */
@@ -94,7 +95,8 @@ export class ExclusiveTurn {
     const settled = (): boolean => {
       const started = marked(STARTED);
       const idle = new Set([...marked(PARKED), ...marked(FINISHED)]);
-      return started.size >= this.spec.neighbours && [...started].every((s) => idle.has(s));
+      // Those still waiting to be let in (engine/admission.ts) wait for this one's end before they set up.
+      return started.size + Admission.queued(this.spec.dir) >= this.spec.neighbours && [...started].every((s) => idle.has(s));
     };
     await until(settled, timeoutMs);
     this.touch(MEASURING);

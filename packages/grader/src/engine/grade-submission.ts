@@ -4,8 +4,11 @@ import { GraderError } from '../errors/grader-error.ts';
 import { knownGoodProbe } from '../infra/health.ts';
 import { describeLeftovers, removeLeftovers, type Leftovers } from '../infra/leftovers.ts';
 import { silentLogger, type InfraLogger, type StartedInfra } from '../infra/infra.ts';
-import { InfraFailure } from './check-failure.ts';
+import { CATALOG_BY_ID } from '../checks/catalog.ts';
+import { inconclusiveChecks } from '../scoring/score.ts';
+import { Inconclusive, InfraFailure } from './check-failure.ts';
 import { gradeTarget, type GradeOutcome, type GradeTargetOptions } from './grade-target.ts';
+import { OwnThreadsLatency } from '../target/overload.ts';
 import { STARVATION_WINDOW_MS, STARVED_LATENCY_MS, StarvationMeter } from './starvation-meter.ts';
 
 /** A grade of the submission that the infrastructure ended: what broke. */
@@ -34,9 +37,19 @@ export interface Budget {
  */
 export async function replaceServers(infra: StartedInfra, why: string, logger: InfraLogger): Promise<void> {
   const started = Date.now();
+  const own = new OwnThreadsLatency();
   await infra.replace(why);
   const problem = await knownGoodProbe(infra.endpoints);
   if (problem) {
+    // Fresh servers too slow on a starved machine are the machine's, not broken servers.
+    const latency = own.sinceMs();
+    if (latency !== undefined && latency >= STARVED_LATENCY_MS) {
+      throw new GraderError(
+        'MACHINE_STARVED',
+        `fresh servers failed a known-good probe right after they were replaced (${problem}) while the machine was starved (the grader's own threads waited ${latency.toFixed(1)} ms for a CPU each time they were scheduled; ${STARVED_LATENCY_MS} ms is starved); no verdict was given`,
+        'free the machine (other grades, builds, CPU hogs) or give it more CPUs, then rerun: the grade is inconclusive, not the submission\'s failure',
+      );
+    }
     throw new GraderError('INFRA_FAILED', `fresh servers failed a known-good probe right after they were replaced: ${problem}`, 'this is not a submission\'s doing: check the machine (disk, memory, ports), then rerun');
   }
   logger.info(`fresh servers ready and probed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -52,10 +65,54 @@ export async function replaceServers(infra: StartedInfra, why: string, logger: I
 export async function gradeSubmission(options: Omit<GradeTargetOptions, 'signal'> & { readonly budget?: () => Budget; readonly meter?: StarvationMeter }): Promise<SubmissionOutcome> {
   const meter = options.meter ?? new StarvationMeter().start();
   try {
-    return await gradeUnlessStarved(options, meter);
+    const logger = options.logger ?? silentLogger;
+    const first = await gradeUnlessStarved(options, meter);
+    if (inconclusiveChecks(first.results).length === 0 || first.budgetExceeded) return first;
+    // Checks without a verdict (a wait ran out on an overloaded machine) are graded again, once,
+    // with every check of their scenarios, once the machine is calm, unless the load was the
+    // submission's own (a target that burns its CPU quota starves its own waits: its verdict).
+    const firstCalm = await timeToCalm(meter);
+    if (firstCalm !== undefined && firstCalm <= OWN_LOAD_CALM_MS) return ownLoad(first, firstCalm, logger);
+    const scenarios = new Set(first.results.filter((r) => r.status === 'inconclusive').map((r) => r.scenario));
+    const again = options.selected.filter((id) => scenarios.has(CATALOG_BY_ID.get(id)?.scenario ?? ''));
+    const undecided = inconclusiveChecks(first.results);
+    logger.warn(
+      `${undecided.length} check(s) of ${options.target.name} were inconclusive, the machine being overloaded when they would have failed (${undecided.slice(0, 3).join(', ')}${undecided.length > 3 ? ', ...' : ''}), and it ${firstCalm === undefined ? `stayed busy ${CALM_WAIT_MS / 1000} s` : `was calm only ${(firstCalm / 1000).toFixed(0)} s`} after the grade: grading their ${scenarios.size} scenario(s) again`,
+    );
+    const second = mergeRegrade(first, await gradeUnlessStarved({ ...options, selected: again, runDir: join(options.runDir, 'inconclusive-again') }, meter), new Set(again));
+    if (inconclusiveChecks(second.results).length === 0 || second.budgetExceeded) return second;
+    const secondCalm = await timeToCalm(meter);
+    return secondCalm !== undefined && secondCalm <= OWN_LOAD_CALM_MS ? ownLoad(second, secondCalm, logger) : second;
   } finally {
     if (!options.meter) meter.stop();
   }
+}
+
+/** The inconclusive checks of a grade whose overload was its own (calm within OWN_LOAD_CALM_MS of its end): failed, saying so. */
+export function ownLoad(outcome: SubmissionOutcome, calmAfterMs: number, logger: InfraLogger = silentLogger): SubmissionOutcome {
+  const why = `the machine was overloaded, but calm ${(calmAfterMs / 1000).toFixed(0)} s after the target's processes were gone: its own load, so this is its verdict`;
+  logger.warn(`${inconclusiveChecks(outcome.results).length} check(s) were inconclusive, but ${why}`);
+  const results = outcome.results.map((r) =>
+    r.status === 'inconclusive' ? { ...r, status: 'failed' as const, message: `${Inconclusive.failureOf(r.message ?? '')}; ${why}` } : r,
+  );
+  return { ...outcome, results };
+}
+
+/** `first` with the results of `regraded` checks (every run) taken from `second`. */
+export function mergeRegrade(first: SubmissionOutcome, second: SubmissionOutcome, regraded: ReadonlySet<string>): SubmissionOutcome {
+  const from = new Map(second.results.map((r) => [`${r.id}#${r.run}`, r]));
+  const results = first.results.map((r) => (regraded.has(r.id) ? (from.get(`${r.id}#${r.run}`) ?? r) : r));
+  return { ...first, results, infraAttempts: [...first.infraAttempts, ...second.infraAttempts], budgetExceeded: second.budgetExceeded };
+}
+
+/** The one line a grade that stayed inconclusive ends with: no verdict was given. */
+export function overloadedError(target: string, results: SubmissionOutcome['results']): GraderError {
+  const ids = inconclusiveChecks(results);
+  return new GraderError(
+    'MACHINE_STARVED',
+    `${target} could not be graded: ${ids.length} check(s) were inconclusive twice, the machine being overloaded when they would have failed (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? `, and ${ids.length - 5} more` : ''}); no verdict was given`,
+    'free the machine (other grades, builds, CPU hogs) or give it more CPUs, then rerun: the grade is inconclusive, not the submission\'s failure',
+  );
 }
 
 /** Grades that an infrastructure failure on a starved machine ended, before the grade is called inconclusive. */

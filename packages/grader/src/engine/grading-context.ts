@@ -1,6 +1,7 @@
 import type { InfraEndpoints } from '../infra/infra.ts';
 import type { SandboxSpec } from '../sandbox/sandbox-command.ts';
 import type { TargetSpec } from '../target/target-spec.ts';
+import type { AdmissionSpec } from './admission.ts';
 import type { ExclusiveSpec } from './exclusive-turn.ts';
 
 /** Everything a check file needs from the grading run; handed to vitest workers with `provide`. */
@@ -19,6 +20,8 @@ export interface GradingContext {
   readonly graderClientId: string;
   /** Set when the scenario that measures alone (throughput) is selected: how the others wait for it. */
   readonly exclusive?: ExclusiveSpec;
+  /** How many scenarios work at once, by how busy the machine is (engine/admission.ts); absent: as many as vitest runs. */
+  readonly admission?: AdmissionSpec;
 }
 
 declare module 'vitest' {

@@ -3,8 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BaseSequencer, createVitest, type Reporter, type TestModule, type TestSpecification } from 'vitest/node';
 import { CATALOG_BY_ID } from '../checks/catalog.ts';
-import type { CheckResult } from '../scoring/types.ts';
-import { GraderFault, InfraFailure } from './check-failure.ts';
+import type { CheckResult, CheckStatus } from '../scoring/types.ts';
+import { GraderFault, Inconclusive, InfraFailure } from './check-failure.ts';
+import { LoadSampler } from './admission.ts';
 import { ExclusiveTurn, type ExclusiveSpec } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 
@@ -41,11 +42,11 @@ class ResultCollector implements Reporter {
     const message = error?.message;
     if (message?.startsWith(InfraFailure.PREFIX)) this.infraFailures.push(message.slice(InfraFailure.PREFIX.length));
     if (message?.startsWith(GraderFault.PREFIX)) this.graderFaults.push(message.slice(GraderFault.PREFIX.length));
-    const status = result.state === 'passed' ? 'passed' : result.state === 'failed' ? 'failed' : 'skipped';
+    const status = checkStatus(result.state, message);
     const check: CheckResult = {
       ...definition,
       status,
-      ...(status === 'failed' && message ? { message } : {}),
+      ...(status !== 'passed' && status !== 'skipped' && message ? { message } : {}),
       durationMs: Math.round(test.diagnostic()?.duration ?? 0),
       run: this.run,
     };
@@ -58,6 +59,13 @@ class ResultCollector implements Reporter {
       for (const error of module.errors()) this.moduleErrors.push(`${module.moduleId}: ${error.message}`);
     }
   }
+}
+
+/** A check's status from its vitest state and first error's message. */
+export function checkStatus(state: string, message: string | undefined): CheckStatus {
+  if (state === 'passed') return 'passed';
+  if (state !== 'failed') return 'skipped';
+  return message?.startsWith(Inconclusive.PREFIX) ? 'inconclusive' : 'failed';
 }
 
 /** Runs the check files with vitest and returns one CheckResult per catalog check. */
@@ -79,6 +87,13 @@ export async function runChecks(ctx: GradingContext, run: number, listener?: Che
  * rebalances of kafkajs members) bounds them as much as the two cores do.
  */
 export const SCENARIOS_AT_ONCE = 5;
+
+/**
+ * Scenarios (besides the exclusive one) at once while the machine is busy (engine/admission.ts):
+ * beside four CPU hogs and another grade, five at once left most checks of the reference fix
+ * waiting for a CPU past every allowance.
+ */
+export const BUSY_SCENARIOS_AT_ONCE = 2;
 
 /**
  * The scenario that measures alone: its six-partition rounds need CPU that its one-partition
@@ -118,7 +133,8 @@ async function runVitest(grading: GradingContext, collector: ResultCollector, si
   rmSync(turnDir, { recursive: true, force: true });
   mkdirSync(turnDir, { recursive: true });
   const spec = exclusiveSpec(grading.selected, turnDir);
-  const ctx: GradingContext = { ...grading, ...(spec ? { exclusive: spec } : {}) };
+  const ctx: GradingContext = { ...grading, ...(spec ? { exclusive: spec } : {}), admission: { dir: turnDir, most: SCENARIOS_AT_ONCE, busyMost: BUSY_SCENARIOS_AT_ONCE } };
+  const load = new LoadSampler(turnDir).start();
   const vitest = await createVitest(
     'test',
     {
@@ -152,6 +168,7 @@ async function runVitest(grading: GradingContext, collector: ResultCollector, si
     if (!signal?.aborted) await vitest.runTestSpecifications(await vitest.globTestSpecifications(), true);
   } finally {
     signal?.removeEventListener('abort', cancel);
+    load.stop();
     await vitest.close();
     rmSync(turnDir, { recursive: true, force: true });
     // vitest sets a failing exit code when a check fails; the grader decides its own.

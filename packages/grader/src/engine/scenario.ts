@@ -3,7 +3,9 @@ import { CATALOG_BY_ID } from '../checks/catalog.ts';
 import { LaunchFailure } from '../target/launcher.ts';
 import { STARVATION_CAP_MS } from '../target/cpu-wait.ts';
 import { TargetFailure } from '../target/replica-set.ts';
-import { CheckFailure, GraderFault, InfraFailure, withCrashes } from './check-failure.ts';
+import { CheckFailure, GraderFault, InfraFailure, unlessOverloaded, withCrashes } from './check-failure.ts';
+import { takeOverloadNotes } from '../target/overload.ts';
+import { Admission, ADMISSION_WAIT_MS } from './admission.ts';
 import { ExclusiveTurn, TurnCancelled } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 import type { System } from './system.ts';
@@ -42,16 +44,21 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
     let failure: Error | undefined;
     let crashes: string[] = [];
     let refusals: string[] = [];
+    let overload: string[] = [];
     const systems: System[] = [];
 
     const turn = ExclusiveTurn.of(ctx);
     const exclusive = turn?.isExclusive(definition.id) ?? false;
-    // Room for readiness and drains stretched by a loaded machine (twice in restarts), and for
-    // the wait of a scenario that starts beside the exclusive one.
-    const hookTimeoutMs = scenarioHookTimeoutMs(definition.budgetMs) + (turn && !exclusive ? turn.waitMs : 0);
+    const admission = exclusive ? undefined : Admission.of(ctx);
+    // Room for readiness and drains stretched by a loaded machine (twice in restarts), for the
+    // wait of a scenario that starts beside the exclusive one, and for a wait to be let in.
+    const hookTimeoutMs = scenarioHookTimeoutMs(definition.budgetMs) + (turn && !exclusive ? turn.waitMs : 0) + (admission ? ADMISSION_WAIT_MS : 0);
     beforeAll(async () => {
       if (selected.length === 0) return;
+      // What an earlier scenario of this worker thread noted is not this one's.
+      takeOverloadNotes();
       try {
+        await admission?.enter(definition.id);
         if (turn && !exclusive) await turn.started(definition.id);
         observations = await definition.run(ctx, (system) => {
           systems.push(system);
@@ -74,6 +81,8 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
         const oversized = systems.find((s) => s.databaseSize.violation)?.databaseSize.violation;
         if (oversized && !failure) failure = new CheckFailure(oversized);
         await Promise.allSettled(systems.map((s) => s.close()));
+        overload = takeOverloadNotes();
+        admission?.leave();
         if (exclusive) turn?.finish();
         else turn?.finished(definition.id);
       }
@@ -86,14 +95,17 @@ export function defineScenario<R>(definition: ScenarioDefinition<R>): ScenarioDe
     for (const [id, verdict] of Object.entries(definition.checks)) {
       const test = selected.includes(id) ? it : it.skip;
       test(id, () => {
+        // A failure after a wait that ran out on an overloaded machine is no verdict on the target.
+        const judged = (error: CheckFailure): Error => unlessOverloaded(error, overload);
         // A target that did not come up may say why through the connections it was refused.
         const notes = failure ? refusals.filter((note) => !failure?.message.includes(note)) : [];
-        if (failure) throw failure instanceof CheckFailure && notes.length > 0 ? new CheckFailure(`${failure.message}; ${notes.join('; ')}`) : failure;
+        if (failure instanceof CheckFailure) throw judged(notes.length > 0 ? new CheckFailure(`${failure.message}; ${notes.join('; ')}`) : failure);
+        if (failure) throw failure;
         if (observations === undefined) throw new InfraFailure(`scenario ${definition.id} produced no observations`);
         try {
           verdict(observations);
         } catch (error) {
-          if (error instanceof CheckFailure) throw new CheckFailure(withCrashes(error.message, crashes));
+          if (error instanceof CheckFailure) throw judged(new CheckFailure(withCrashes(error.message, crashes)));
           throw error;
         }
       });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Run and run-queue wait (ns) of each thread of this process, from /proc/self/task/<tid>/schedstat ("cpu_ns wait_ns slices"). */
 export type ThreadTimes = ReadonlyMap<string, { readonly runNs: number; readonly waitNs: number; readonly slices: number }>;
 
-function readOwnThreads(): ThreadTimes | undefined {
+export function readOwnThreads(): ThreadTimes | undefined {
   const times = new Map<string, { runNs: number; waitNs: number; slices: number }>();
   let tids: string[];
   try {

@@ -9,6 +9,7 @@ import { Namespace, TARGET_CONNECTION_LIMIT } from '../infra/namespace.ts';
 import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
 import { SandboxLauncher } from '../sandbox/sandbox-launcher.ts';
 import { CpuStarvation, TargetDeadline } from '../target/cpu-wait.ts';
+import { OwnThreadsLatency } from '../target/overload.ts';
 import { DirectLauncher } from '../target/launcher.ts';
 import { describeGroup, ReplicaSet } from '../target/replica-set.ts';
 import { applyGraderSchema, seedProducts } from '../workloads/seed.ts';
@@ -244,6 +245,7 @@ export class System {
     // Time the replicas waited for a busy CPU extends the deadline and the stall window.
     const bound = new TargetDeadline(timeoutMs, () => this.replicas.running);
     let starvedSinceProgress = new CpuStarvation(() => this.replicas.running);
+    let ownSinceProgress = new OwnThreadsLatency();
     while (done < ids.length && !bound.passed()) {
       if (this.replicas.running.length === 0) {
         gaveUp = `no replica was left running (at ${done} of ${ids.length})`;
@@ -257,6 +259,7 @@ export class System {
       const idleMs = Date.now() - lastProgress;
       const excusedMs = Math.min(notConsumingMs, rebalanceAllowanceMs);
       if (moved && idleMs - excusedMs > stallMs && idleMs - excusedMs - starvedSinceProgress.ms() > stallMs) {
+        starvedSinceProgress.noteIfOverloaded(ownSinceProgress);
         gaveUp = `no new outcome for ${(idleMs / 1000).toFixed(1)} s at ${done} of ${ids.length}${excusedMs > 0 ? ` (the group was not consuming for ${(notConsumingMs / 1000).toFixed(1)} s of it)` : ', while the group was consuming (Stable, every running replica holding partitions)'}`;
         break;
       }
@@ -267,6 +270,8 @@ export class System {
         moved = true;
         notConsumingMs = 0;
         starvedSinceProgress = new CpuStarvation(() => this.replicas.running);
+        // At most once a second: it reads every thread's schedstat.
+        if (Date.now() - ownSinceProgress.at >= 1_000) ownSinceProgress = new OwnThreadsLatency();
       }
       done = now;
     }

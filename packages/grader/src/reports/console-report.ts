@@ -19,6 +19,8 @@ export function renderConsoleReport(data: ReportData): string {
   }
   if (repeats > 1) sections.push(passRateList(data.results, repeats));
   sections.push(failureList(data.results, repeats));
+  const undecided = inconclusiveList(data.results, repeats);
+  if (undecided) sections.push(undecided);
   return `${sections.join('\n\n')}\n`;
 }
 
@@ -83,6 +85,19 @@ function failureList(results: readonly CheckResult[], repeats: number): string {
       const text = printable(message).replace(/\n/g, '\n      ');
       lines.push(`  ${chalk.red('FAIL')} ${chalk.bold(id)} ${chalk.dim(`[${result.category}]`)}${where}: ${text}`);
     }
+  }
+  return lines.join('\n');
+}
+
+/** The checks without a verdict, loudly: the run is then not a verdict on the target. */
+function inconclusiveList(results: readonly CheckResult[], repeats: number): string | undefined {
+  const undecided = results.filter((r) => r.status === 'inconclusive');
+  if (undecided.length === 0) return undefined;
+  const ids = [...new Set(undecided.map((r) => r.id))];
+  const lines = [chalk.bold.yellow(`NOT A VERDICT: ${ids.length} check(s) inconclusive (the machine was overloaded when they would have failed; they count as not passed above)`)];
+  for (const r of undecided) {
+    const where = repeats > 1 ? ` (run ${r.run + 1})` : '';
+    lines.push(`  ${chalk.yellow('INCONCLUSIVE')} ${chalk.bold(r.id)} ${chalk.dim(`[${r.category}]`)}${where}: ${printable(r.message ?? '')}`);
   }
   return lines.join('\n');
 }

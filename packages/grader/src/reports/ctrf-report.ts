@@ -44,7 +44,8 @@ export interface CtrfReport {
 /** The CTRF specification version this writer follows. */
 export const CTRF_SPEC_VERSION = '0.0.0';
 
-const STATUS: Record<CheckStatus, CtrfStatus> = { passed: 'passed', failed: 'failed', skipped: 'skipped' };
+// Inconclusive is no verdict either way (engine/check-failure.ts).
+const STATUS: Record<CheckStatus, CtrfStatus> = { passed: 'passed', failed: 'failed', skipped: 'skipped', inconclusive: 'other' };
 
 /** Builds the CTRF document of a run: one test per check per run, suite = category. */
 export function buildCtrfReport(data: ReportData): CtrfReport {

@@ -1,5 +1,5 @@
 import type { InfraKind } from '../infra/infra.ts';
-import { passRates } from '../scoring/score.ts';
+import { inconclusiveChecks, passRates } from '../scoring/score.ts';
 import type { Category, CheckStatus } from '../scoring/types.ts';
 import { repeatCount, TOOL_NAME, type ReportData } from './report-data.ts';
 
@@ -32,6 +32,8 @@ export interface JsonReport {
   readonly score: JsonScore;
   /** Per check id that ran at least once: how many of its runs passed. Skipped runs are not counted. */
   readonly passRates: Readonly<Record<string, JsonPassRate>>;
+  /** Checks without a verdict in some run (status `inconclusive`): present only then, and the run is then no verdict on the target (exit 2, MACHINE_STARVED). */
+  readonly inconclusive?: readonly string[];
   /** Every check's verdict in every repeat, in execution order, skipped ones included. */
   readonly results: readonly JsonCheckResult[];
   /**
@@ -84,7 +86,7 @@ export interface JsonCheckResult {
   readonly description: string;
   /** The scenario whose run of the system fed this check. */
   readonly scenario: string;
-  /** `passed`, `failed`, or `skipped` (filtered out by `--only`/`--category`). */
+  /** `passed`, `failed`, `skipped` (filtered out by `--only`/`--category`), or `inconclusive` (no verdict: the machine was overloaded when it would have failed). */
   readonly status: CheckStatus;
   /** What the check saw, in numbers; present on failures, optional otherwise. */
   readonly message?: string;
@@ -114,6 +116,7 @@ export function buildJsonReport(data: ReportData): JsonReport {
       categories: data.score.categories.map(({ category, weight, earned, passed, total }) => ({ category, weight, earned, passed, total })),
     },
     passRates: rates,
+    ...(inconclusiveChecks(data.results).length > 0 ? { inconclusive: inconclusiveChecks(data.results) } : {}),
     ...(data.infraAttempts && data.infraAttempts.length > 0 ? { infraAttempts: data.infraAttempts.map(({ infraFailure, runDir }) => ({ infraFailure, runDir })) } : {}),
     results: data.results.map((r) => ({
       id: r.id,

@@ -54,6 +54,8 @@ function testcase(result: CheckResult, repeats: number): string {
   const open = `    <testcase name="${attr(caseName(result, repeats))}" classname="${attr(result.category)}" time="${seconds(result.durationMs)}"`;
   if (result.status === 'passed') return `${open}/>`;
   if (result.status === 'skipped') return `${open}>\n      <skipped/>\n    </testcase>`;
+  // No verdict: skipped, with why (engine/check-failure.ts).
+  if (result.status === 'inconclusive') return `${open}>\n      <skipped message="${attr(result.message ?? 'inconclusive')}"/>\n    </testcase>`;
   const message = result.message ?? 'check failed';
   return [
     `${open}>`,
@@ -68,7 +70,7 @@ function count(results: readonly CheckResult[]): { failed: number; skipped: numb
   let durationMs = 0;
   for (const r of results) {
     if (r.status === 'failed') failed += 1;
-    if (r.status === 'skipped') skipped += 1;
+    if (r.status === 'skipped' || r.status === 'inconclusive') skipped += 1;
     durationMs += r.durationMs;
   }
   return { failed, skipped, durationMs };

@@ -6,6 +6,11 @@ export interface PassRate {
   readonly runs: number;
 }
 
+/** Ids of the checks that were inconclusive in some run: a grade with any is not a verdict. */
+export function inconclusiveChecks(results: readonly CheckResult[]): string[] {
+  return [...new Set(results.filter((r) => r.status === 'inconclusive').map((r) => r.id))];
+}
+
 /**
  * Pass rate per check id, in order of first appearance. Skipped results do not count as runs;
  * a check that was skipped in every run is absent from the map.

@@ -23,7 +23,8 @@ export interface CheckDefinition {
   readonly scenario: string;
 }
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped';
+/** "inconclusive": no verdict, the machine was overloaded when it would have failed (engine/check-failure.ts). */
+export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'inconclusive';
 
 /** One check's verdict in one run. */
 export interface CheckResult extends CheckDefinition {

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { noteOverload, overloadDuring, OwnThreadsLatency } from './overload.ts';
 
 /** Reads a /proc file; undefined once the process or thread is gone. */
 export type ProcReader = (path: string) => string | undefined;
@@ -75,8 +76,20 @@ export class CpuStarvation {
   }
 
   ms(): number {
+    return Math.min(this.capMs, this.rawMs());
+  }
+
+  /** The same wait, uncapped. */
+  rawMs(): number {
     const waited = this.members().map((m) => m.cpuWaitMs() - (this.baseline.get(m) ?? 0));
-    return Math.min(this.capMs, Math.max(0, ...waited));
+    return Math.max(0, ...waited);
+  }
+
+  /** Notes the wait as overloaded (target/overload.ts) when it was, since `own` began; returns whether it was. */
+  noteIfOverloaded(own: OwnThreadsLatency): boolean {
+    const note = overloadDuring(this.rawMs(), this.capMs, own);
+    if (note) noteOverload(note);
+    return note !== undefined;
   }
 }
 
@@ -87,7 +100,9 @@ export class CpuStarvation {
 export class TargetDeadline {
   private readonly at: number;
   private readonly starvation: CpuStarvation;
+  private readonly own = new OwnThreadsLatency();
   private starvedMs = 0;
+  private judged = false;
 
   constructor(
     private readonly boundMs: number,
@@ -100,7 +115,13 @@ export class TargetDeadline {
   passed(): boolean {
     if (Date.now() <= this.at) return false;
     this.starvedMs = this.starvation.ms();
-    return Date.now() > this.at + this.starvedMs;
+    const passed = Date.now() > this.at + this.starvedMs;
+    // A wait that ran out on an overloaded machine is not the target's verdict (engine/scenario.ts).
+    if (passed && !this.judged) {
+      this.judged = true;
+      this.starvation.noteIfOverloaded(this.own);
+    }
+    return passed;
   }
 
   /** "30 s", or "30 s (+ 12 s its processes waited for a busy CPU)". */

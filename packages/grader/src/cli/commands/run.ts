@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { CATALOG } from '../../checks/catalog.ts';
 import { NOT_CONTAINED } from '../../engine/grade-target.ts';
-import { gradeSubmission } from '../../engine/grade-submission.ts';
+import { gradeSubmission, overloadedError } from '../../engine/grade-submission.ts';
 import { ExitCode, GraderError } from '../../errors/grader-error.ts';
 import { selectInfra } from '../../infra/select-infra.ts';
 import { REPO_ROOT } from '../../paths.ts';
@@ -13,7 +13,7 @@ import { renderJsonReport } from '../../reports/json-report.ts';
 import { renderJunitReport } from '../../reports/junit-report.ts';
 import type { ReportData } from '../../reports/report-data.ts';
 import { writeReport } from '../../reports/write-report.ts';
-import { computeScore } from '../../scoring/score.ts';
+import { computeScore, inconclusiveChecks } from '../../scoring/score.ts';
 import { CATEGORIES, type Category } from '../../scoring/types.ts';
 import { loadWeights } from '../../scoring/weights.ts';
 import { resolveTarget } from '../../target/target-spec.ts';
@@ -120,8 +120,8 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
       listener: (r) => {
         if (r.status === 'skipped') return;
         finished += 1;
-        const mark = r.status === 'passed' ? chalk.green('✓') : chalk.red('✗');
-        output.info(`${mark} ${r.id}${r.status === 'failed' && r.message ? chalk.dim(` — ${r.message}`) : ''}`);
+        const mark = r.status === 'passed' ? chalk.green('✓') : r.status === 'inconclusive' ? chalk.yellow('?') : chalk.red('✗');
+        output.info(`${mark} ${r.id}${r.status !== 'passed' && r.message ? chalk.dim(` — ${r.message}`) : ''}`);
         // A status line on a terminal; plain output (CI) gets the per-check lines only.
         if (output.interactive) output.progress(`${finished}/${total} checks done`);
       },
@@ -143,6 +143,8 @@ export async function gradeRun(args: RunArgs, output: Output): Promise<number> {
     if (args.junit) await writeReport(resolve(args.junit), renderJunitReport(data));
     if (args.ctrf) await writeReport(resolve(args.ctrf), renderCtrfReport(data));
     output.data(renderConsoleReport(data));
+    // Printed and written, but no verdict: exit 2 with why.
+    if (inconclusiveChecks(results).length > 0) throw overloadedError(target.name, results);
     const min = args['min-score'];
     return min !== undefined && score.score < min ? ExitCode.belowMinScore : ExitCode.ok;
   } finally {

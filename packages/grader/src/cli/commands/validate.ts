@@ -96,6 +96,7 @@ export async function validate(args: ValidateArgs, output: Output): Promise<numb
         infra: started,
         listener: (r) => {
           if (r.status === 'failed') output.info(`  ${chalk.red('✗')} ${r.id}${chalk.dim(` — ${r.message ?? ''}`)}`);
+          if (r.status === 'inconclusive') output.warn(`  ? ${r.id} — ${r.message ?? ''}`);
         },
       });
       const results = graded.filter((r) => r.status !== 'skipped');
