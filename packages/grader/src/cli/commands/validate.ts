@@ -128,6 +128,8 @@ function renderJson(rows: readonly MatrixRow[], args: ValidateArgs, startedAt: D
     durationMs: row.durationMs,
     categories: Object.fromEntries(categoryCells(row.results)),
     failed: row.results.filter((r) => r.status === 'failed').map((r) => ({ id: r.id, run: r.run, message: r.message ?? '' })),
+    // No verdict: neither passed nor caught (engine/check-failure.ts); listed only when there are some.
+    ...(row.results.some((r) => r.status === 'inconclusive') ? { inconclusive: row.results.filter((r) => r.status === 'inconclusive').map((r) => ({ id: r.id, run: r.run, message: r.message ?? '' })) } : {}),
   }));
   const report = { schemaVersion: 1, seed: args.seed, repeat: args.repeat, full: args.full, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(), targets };
   return `${JSON.stringify(report, null, 2)}\n`;
