@@ -18,7 +18,25 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
     output.data(GRADER_VERSION);
     return ExitCode.ok;
   }
-  const parser = leaderboardCommand(mergeCommand(batchCommand(validateCommand(exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output), output), output), output), output)
+  const parser = commandLine(argv, output);
+  try {
+    checkNumericArgs(argv);
+    await parser.parseAsync();
+    // Commands that end with a verdict (run: 1 below --min-score) set process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    if (isGraderError(error)) {
+      output.error(error.toLine());
+      return error.exitCode;
+    }
+    output.error(`internal error (a bug in the grader, please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return ExitCode.infraOrUsage;
+  }
+}
+
+/** The whole command line, every command and option, as yargs parses it (docs-commands.test.ts parses the docs' examples with it). */
+export function commandLine(argv: string[], output: Output) {
+  return leaderboardCommand(mergeCommand(batchCommand(validateCommand(exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output), output), output), output), output)
     .command('infra', 'manage the Kafka + PostgreSQL the grader runs on', (y) => infraCommand(y, output))
     .command('sandbox', 'check the sandbox on this host, or set it up once for a user without root', (y) => sandboxCommand(y, output))
     .demandCommand(1, 'name a command (see --help)')
@@ -33,17 +51,4 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
     .fail((message, error) => {
       throw error ?? new GraderError('USAGE', message, 'run grader --help');
     });
-  try {
-    checkNumericArgs(argv);
-    await parser.parseAsync();
-    // Commands that end with a verdict (run: 1 below --min-score) set process.exitCode.
-    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
-  } catch (error) {
-    if (isGraderError(error)) {
-      output.error(error.toLine());
-      return error.exitCode;
-    }
-    output.error(`internal error (a bug in the grader, please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return ExitCode.infraOrUsage;
-  }
 }
