@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { noteOverload, overloadDuring, OwnThreadsLatency } from './overload.ts';
+import { noteIfOverloaded, OwnThreadsLatency } from './overload.ts';
 
 /** Reads a /proc file; undefined once the process or thread is gone. */
 export type ProcReader = (path: string) => string | undefined;
@@ -79,19 +79,13 @@ export class CpuStarvation {
     return Math.min(this.capMs, this.rawMs());
   }
 
-  /** The same wait, uncapped. */
-  rawMs(): number {
+  private rawMs(): number {
     const waited = this.members().map((m) => m.cpuWaitMs() - (this.baseline.get(m) ?? 0));
     return Math.max(0, ...waited);
   }
 
-  /** Notes the wait as overloaded (target/overload.ts) when it was, since `own` began; returns whether it was. */
-  noteIfOverloaded(own: OwnThreadsLatency): boolean {
-    const note = overloadDuring(this.rawMs(), this.capMs, own);
-    if (note) noteOverload(note);
-    return note !== undefined;
-  }
 }
+
 
 /**
  * A bound on a wait on the target, stretched by the time its processes waited for a busy CPU
@@ -119,7 +113,7 @@ export class TargetDeadline {
     // A wait that ran out on an overloaded machine is not the target's verdict (engine/scenario.ts).
     if (passed && !this.judged) {
       this.judged = true;
-      this.starvation.noteIfOverloaded(this.own);
+      noteIfOverloaded(this.own);
     }
     return passed;
   }

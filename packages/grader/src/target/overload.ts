@@ -31,12 +31,14 @@ export class OwnThreadsLatency {
 }
 
 /**
- * Why a wait on the target that ran out proves nothing about it, or undefined when it does: its
- * processes waited for a busy CPU (`targetMs`) beyond the allowance a wait adds (`capMs`), or the
+ * Why a wait on the target that ran out proves nothing about it, or undefined when it does: the
  * grader's own threads were starved while it ran (STARVED_LATENCY_MS, engine/starvation-meter.ts).
+ * Not the target's own CPU wait: time a target spends throttled by its own CPU quota counts there
+ * too (a thread held to 10 % of a CPU for 2.5 s showed 2.2 s of run_delay), and a submission that
+ * spins must not earn "no verdict". Its cgroup is one scheduling entity beside the grader's
+ * threads, so its spinning hardly delays them; CPU hogs and other grades outside it do.
  */
-export function overloadDuring(targetMs: number, capMs: number, own: OwnThreadsLatency): string | undefined {
-  if (targetMs > capMs) return `the target's processes waited ${Math.round(targetMs / 1000)} s for a busy CPU during the wait, past the ${Math.round(capMs / 1000)} s a wait allows for that`;
+export function overloadDuring(own: OwnThreadsLatency): string | undefined {
   const latency = own.sinceMs();
   if (latency !== undefined && latency >= STARVED_LATENCY_MS) {
     return `the grader's own threads waited ${latency.toFixed(1)} ms for a CPU each time they were scheduled during the wait (${STARVED_LATENCY_MS} ms is starved)`;
@@ -52,6 +54,13 @@ const notes: string[] = [];
 
 export function noteOverload(note: string): void {
   if (!notes.includes(note)) notes.push(note);
+}
+
+/** Notes a wait that ran out as overloaded when it was, since `own` began; returns whether it was. */
+export function noteIfOverloaded(own: OwnThreadsLatency): boolean {
+  const note = overloadDuring(own);
+  if (note) noteOverload(note);
+  return note !== undefined;
 }
 
 /** The notes since the last call, emptied. */

@@ -5,8 +5,8 @@ import { ExclusiveTurn } from '../../engine/exclusive-turn.ts';
 import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { RowGate } from '../../faults/row-gate.ts';
-import { CpuStarvation, STARVATION_CAP_MS } from '../../target/cpu-wait.ts';
-import { OwnThreadsLatency } from '../../target/overload.ts';
+import { STARVATION_CAP_MS } from '../../target/cpu-wait.ts';
+import { noteIfOverloaded, OwnThreadsLatency } from '../../target/overload.ts';
 import { LaunchFailure } from '../../target/launcher.ts';
 import { restock, serialise, type ContractMessage } from '../../workloads/messages.ts';
 import { roundRobin } from '../../workloads/plan.ts';
@@ -50,11 +50,10 @@ async function rate(system: System, round: string, messages: readonly ContractMe
   const started = Date.now();
   const giveUpAt = floor > 0 ? started + (ids.length * 1000) / floor : started + timeoutMs;
   // A round cut short on an overloaded machine measured the machine, not the target (engine/scenario.ts).
-  const starvation = new CpuStarvation(() => system.replicas.running);
   const own = new OwnThreadsLatency();
   while ((await system.countWithOutcome(ids)) < ids.length) {
     if (Date.now() > Math.min(giveUpAt, started + timeoutMs)) {
-      starvation.noteIfOverloaded(own);
+      noteIfOverloaded(own);
       if (floor > 0) return { perSecond: (ids.length * 1000) / (Date.now() - started), upperBound: true };
       throw new CheckFailure(`${ids.length} messages were not processed within ${timeoutMs / 1000} s`);
     }
