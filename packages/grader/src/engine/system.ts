@@ -9,7 +9,7 @@ import { Namespace, TARGET_CONNECTION_LIMIT } from '../infra/namespace.ts';
 import { SessionRegistry, type Session } from '../infra/session/session-registry.ts';
 import { SandboxLauncher } from '../sandbox/sandbox-launcher.ts';
 import { CpuStarvation, TargetDeadline } from '../target/cpu-wait.ts';
-import { noteIfOverloaded, OwnThreadsLatency } from '../target/overload.ts';
+import { OwnThreadsLatency } from '../target/overload.ts';
 import { DirectLauncher } from '../target/launcher.ts';
 import { describeGroup, ReplicaSet } from '../target/replica-set.ts';
 import { applyGraderSchema, seedProducts } from '../workloads/seed.ts';
@@ -259,7 +259,7 @@ export class System {
       const idleMs = Date.now() - lastProgress;
       const excusedMs = Math.min(notConsumingMs, rebalanceAllowanceMs);
       if (moved && idleMs - excusedMs > stallMs && idleMs - excusedMs - starvedSinceProgress.ms() > stallMs) {
-        noteIfOverloaded(ownSinceProgress);
+        starvedSinceProgress.noteIfOverloaded(ownSinceProgress);
         gaveUp = `no new outcome for ${(idleMs / 1000).toFixed(1)} s at ${done} of ${ids.length}${excusedMs > 0 ? ` (the group was not consuming for ${(notConsumingMs / 1000).toFixed(1)} s of it)` : ', while the group was consuming (Stable, every running replica holding partitions)'}`;
         break;
       }

@@ -79,7 +79,13 @@ export class CpuStarvation {
     return Math.min(this.capMs, this.rawMs());
   }
 
-  private rawMs(): number {
+  /** Notes the wait as overloaded (target/overload.ts) when the target waited past the cap on a starved machine. */
+  noteIfOverloaded(own: OwnThreadsLatency): boolean {
+    return noteIfOverloaded(this.rawMs(), this.capMs, own);
+  }
+
+  /** The same wait, uncapped. */
+  rawMs(): number {
     const waited = this.members().map((m) => m.cpuWaitMs() - (this.baseline.get(m) ?? 0));
     return Math.max(0, ...waited);
   }
@@ -113,7 +119,7 @@ export class TargetDeadline {
     // A wait that ran out on an overloaded machine is not the target's verdict (engine/scenario.ts).
     if (passed && !this.judged) {
       this.judged = true;
-      noteIfOverloaded(this.own);
+      this.starvation.noteIfOverloaded(this.own);
     }
     return passed;
   }

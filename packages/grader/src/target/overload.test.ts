@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ThreadTimes } from '../engine/starvation-meter.ts';
+import { CpuStarvation, type CpuWaiter } from './cpu-wait.ts';
 import { noteIfOverloaded, noteOverload, overloadDuring, OwnThreadsLatency, takeOverloadNotes } from './overload.ts';
 
 const times = (entries: Record<string, [number, number, number]>): ThreadTimes =>
@@ -34,14 +35,21 @@ describe('OwnThreadsLatency', () => {
 });
 
 describe('overloadDuring', () => {
-  it('says nothing of a wait on a calm machine', () => {
-    expect(overloadDuring(new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 4e6, 10] }))))).toBeUndefined(); // 0.4 ms
-    expect(overloadDuring(new OwnThreadsLatency(() => undefined))).toBeUndefined();
+  const calm = (): OwnThreadsLatency => new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 4e6, 10] }))); // 0.4 ms
+  const starved = (): OwnThreadsLatency => new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 50e6, 10] }))); // 5 ms
+
+  it('says nothing when the allowance covered the target\'s CPU wait, however starved the grader', () => {
+    expect(overloadDuring(59_000, 60_000, starved())).toBeUndefined();
   });
 
-  it('names the grader\'s own starvation', () => {
-    expect(overloadDuring(new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 50e6, 10] }))))).toBe(
-      "the grader's own threads waited 5.0 ms for a CPU each time they were scheduled during the wait (3 ms is starved)",
+  it('says nothing of a target past its allowance on a machine where the grader was not starved (its own CPU quota held it)', () => {
+    expect(overloadDuring(75_000, 60_000, calm())).toBeUndefined();
+    expect(overloadDuring(75_000, 60_000, new OwnThreadsLatency(() => undefined))).toBeUndefined();
+  });
+
+  it('names both when the target waited past its allowance and the grader was starved', () => {
+    expect(overloadDuring(75_400, 60_000, starved())).toBe(
+      "the target's processes waited 75 s for a busy CPU during the wait (the wait allows 60 s for that) and the grader's own threads waited 5.0 ms for a CPU each time they were scheduled (3 ms is starved)",
     );
   });
 });
@@ -56,11 +64,21 @@ describe('overload notes', () => {
     expect(takeOverloadNotes()).toEqual([]);
   });
 
-  it('noteIfOverloaded notes a starved wait, and only that', () => {
+  it('CpuStarvation notes a wait past its cap on a starved machine, and only then', () => {
     takeOverloadNotes();
-    expect(noteIfOverloaded(new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 1e6, 10] }))))).toBe(false);
+    const member: CpuWaiter & { waited: number } = { waited: 1_000, cpuWaitMs() { return this.waited; } };
+    const starved = (): OwnThreadsLatency => new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 40e6, 10] })));
+    const starvation = new CpuStarvation(() => [member], 2_000);
+    member.waited = 2_500;
+    expect(starvation.noteIfOverloaded(starved())).toBe(false);
+    member.waited = 4_000;
+    expect(starvation.ms()).toBe(2_000);
+    expect(starvation.rawMs()).toBe(3_000);
+    expect(noteIfOverloaded(3_000, 2_000, new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 1e6, 10] }))))).toBe(false);
     expect(takeOverloadNotes()).toEqual([]);
-    expect(noteIfOverloaded(new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 40e6, 10] }))))).toBe(true);
-    expect(takeOverloadNotes()).toEqual(["the grader's own threads waited 4.0 ms for a CPU each time they were scheduled during the wait (3 ms is starved)"]);
+    expect(starvation.noteIfOverloaded(starved())).toBe(true);
+    expect(takeOverloadNotes()).toEqual([
+      "the target's processes waited 3 s for a busy CPU during the wait (the wait allows 2 s for that) and the grader's own threads waited 4.0 ms for a CPU each time they were scheduled (3 ms is starved)",
+    ]);
   });
 });

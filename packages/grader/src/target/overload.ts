@@ -32,18 +32,19 @@ export class OwnThreadsLatency {
 
 /**
  * Why a wait on the target that ran out proves nothing about it, or undefined when it does: the
- * grader's own threads were starved while it ran (STARVED_LATENCY_MS, engine/starvation-meter.ts).
- * Not the target's own CPU wait: time a target spends throttled by its own CPU quota counts there
- * too (a thread held to 10 % of a CPU for 2.5 s showed 2.2 s of run_delay), and a submission that
- * spins must not earn "no verdict". Its cgroup is one scheduling entity beside the grader's
- * threads, so its spinning hardly delays them; CPU hogs and other grades outside it do.
+ * target's processes waited for a busy CPU longer than the wait's allowance for that (so they did
+ * not get the wait's bound of CPU), and the machine, not the target, is what kept them waiting:
+ * the grader's own threads were starved too (STARVED_LATENCY_MS, engine/starvation-meter.ts).
+ * Both, because each alone misleads: a target throttled by its own CPU quota shows the first (a
+ * thread held to 10 % of a CPU for 2.5 s had 2.2 s of run_delay), and spinning must not earn "no
+ * verdict"; the second comes and goes with two validations at once (3.1 ms while a crashed
+ * target's wait ran out), and a crash is a verdict whatever the load.
  */
-export function overloadDuring(own: OwnThreadsLatency): string | undefined {
+export function overloadDuring(targetWaitedMs: number, allowanceMs: number, own: OwnThreadsLatency): string | undefined {
+  if (targetWaitedMs <= allowanceMs) return undefined;
   const latency = own.sinceMs();
-  if (latency !== undefined && latency >= STARVED_LATENCY_MS) {
-    return `the grader's own threads waited ${latency.toFixed(1)} ms for a CPU each time they were scheduled during the wait (${STARVED_LATENCY_MS} ms is starved)`;
-  }
-  return undefined;
+  if (latency === undefined || latency < STARVED_LATENCY_MS) return undefined;
+  return `the target's processes waited ${Math.round(targetWaitedMs / 1000)} s for a busy CPU during the wait (the wait allows ${Math.round(allowanceMs / 1000)} s for that) and the grader's own threads waited ${latency.toFixed(1)} ms for a CPU each time they were scheduled (${STARVED_LATENCY_MS} ms is starved)`;
 }
 
 /**
@@ -56,9 +57,9 @@ export function noteOverload(note: string): void {
   if (!notes.includes(note)) notes.push(note);
 }
 
-/** Notes a wait that ran out as overloaded when it was, since `own` began; returns whether it was. */
-export function noteIfOverloaded(own: OwnThreadsLatency): boolean {
-  const note = overloadDuring(own);
+/** Notes a wait that ran out as overloaded when it was (overloadDuring), since `own` began; returns whether it was. */
+export function noteIfOverloaded(targetWaitedMs: number, allowanceMs: number, own: OwnThreadsLatency): boolean {
+  const note = overloadDuring(targetWaitedMs, allowanceMs, own);
   if (note) noteOverload(note);
   return note !== undefined;
 }
