@@ -72,11 +72,14 @@ describe('the HTML leaderboard in headless Chromium', () => {
     };
     const initial = await rows();
     // Best mean score first; the model name with markup is shown as text, not as markup.
-    expect(initial.map((r) => [r[0], r[2], r[3]])).toEqual([
-      ['model-a', '0.833', '1/2'],
+    expect(initial.map((r) => [r[0], r[2]?.replace(/ ± [\d.]+$/, ' ± h'), r[3]])).toEqual([
+      ['model-a', '0.833 ± h', '1/2'],
       ['model-<b>', '0.333', '0/1'],
       ['model-c', '0.000', '0/1'],
     ]);
+    // Error bars: model-a's two attempts have an interval, shown on hover; a single attempt says it has none.
+    expect(await page.locator('#models tbody tr').first().locator('td').nth(2).getAttribute('title')).toMatch(/^95 % interval -?[\d.]+-[\d.]+$/);
+    expect(await page.locator('#models tbody tr').nth(1).locator('td').nth(2).getAttribute('title')).toBe('one attempt: no interval');
     expect(await page.locator('#models b').count()).toBe(0);
 
     await page.click('#models th:has-text("mean score")');

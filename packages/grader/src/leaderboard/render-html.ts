@@ -1,13 +1,21 @@
 import { CATEGORIES } from '../scoring/types.ts';
 import { SHORT } from '../validation/verdict.ts';
 import type { Leaderboard } from './leaderboard.ts';
+import { INTERVALS_NOTE } from './render-leaderboard.ts';
+import type { Interval } from './statistics.ts';
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A cell that sorts by `value` (numbers) and shows `text`. */
-function cell(text: string, value: number | string | null): string {
+/** A cell that sorts by `value` (numbers) and shows `text`, with `title` on hover. */
+function cell(text: string, value: number | string | null, title?: string): string {
   const sort = value === null ? '' : ` data-sort="${escapeHtml(String(value))}"`;
-  return `<td${sort}>${escapeHtml(text)}</td>`;
+  return `<td${sort}${title ? ` title="${escapeHtml(title)}"` : ''}>${escapeHtml(text)}</td>`;
+}
+
+/** A cell's hover text: its 95 % interval, or why it has none. */
+function interval(bounds: Interval | undefined, digits: number, attempts: number): string {
+  if (bounds) return `95 % interval ${bounds.low.toFixed(digits)}-${bounds.high.toFixed(digits)}`;
+  return attempts < 2 ? 'one attempt: no interval' : 'no interval';
 }
 
 /** Red (0) through yellow to green (1). */
@@ -60,15 +68,15 @@ export function renderHtml(board: Leaderboard): string {
       `<tr>${[
         cell(m.model, null),
         cell(String(m.submissions), m.submissions),
-        cell(m.meanScore.toFixed(3), m.meanScore),
-        cell(`${m.resolved}/${m.submissions}`, m.resolvedShare),
+        cell(m.meanScoreInterval ? `${m.meanScore.toFixed(3)} ± ${((m.meanScoreInterval.high - m.meanScoreInterval.low) / 2).toFixed(3)}` : m.meanScore.toFixed(3), m.meanScore, interval(m.meanScoreInterval, 3, m.submissions)),
+        cell(`${m.resolved}/${m.submissions}`, m.resolvedShare, interval(m.resolvedInterval, 2, m.submissions)),
         ...board.ks.map((k) => {
           const v = m.passAtK[String(k)];
-          return v === undefined ? cell('-', -1) : cell(v.toFixed(3), v);
+          return v === undefined ? cell('-', -1) : cell(v.toFixed(3), v, interval(m.passAtKInterval[String(k)], 2, m.submissions));
         }),
         ...categories.map((c) => {
           const v = m.categories[c];
-          return v === null ? cell('-', -1) : cell(v.toFixed(2), v);
+          return v === null ? cell('-', -1) : cell(v.toFixed(2), v, interval(m.categoryIntervals[c], 2, m.submissions));
         }),
         cell(String(m.notGraded), m.notGraded),
         cell(String(m.budgetExceeded), m.budgetExceeded),
@@ -100,6 +108,7 @@ export function renderHtml(board: Leaderboard): string {
 ${modelRows.join('\n')}
 </tbody>
 </table>
+<p class="muted">${escapeHtml(INTERVALS_NOTE)} Hover a cell for its interval.</p>
 <h2>Checks x models</h2>
 <p class="muted">Runs passed / runs over every attempt of the model; attempts not graded count as failed runs.</p>
 <table id="heatmap">

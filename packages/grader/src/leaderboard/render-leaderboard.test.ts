@@ -29,7 +29,9 @@ describe('leaderboard renderers', () => {
     const csv = renderCsv(board);
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
     expect(csv).toContain('"two\nlines"');
-    expect(csv.split('\n')[0]).toMatch(/^model,attempts,mean_score,resolved,pass@1,race,not_graded,over_budget,check:race\.sequential_final_stock$/);
+    expect(csv.split('\n')[0]).toBe(
+      'model,attempts,mean_score,mean_score_low,mean_score_high,resolved,resolved_share_low,resolved_share_high,pass@1,pass@1_low,pass@1_high,race,race_low,race_high,not_graded,over_budget,check:race.sequential_final_stock',
+    );
   });
 
   it('Markdown keeps one row per model whatever the name holds', () => {
@@ -38,7 +40,39 @@ describe('leaderboard renderers', () => {
   });
 
   it('a model called __proto__ keeps its per-check rates', () => {
-    expect(board.checks[0]?.rates['__proto__']).toEqual({ passed: 1, runs: 1 });
+    expect(board.checks[0]?.rates['__proto__']).toMatchObject({ passed: 1, runs: 1 });
     expect(renderTable(board)).toMatch(/__proto__ +1 +1\.000/);
+  });
+});
+
+describe('error bars', () => {
+  // Model a: 3 of 5 attempts resolved (scores 1, 1, 1, 0, 0); model b: one attempt.
+  const results = [...[true, true, true, false, false].map((p, i) => ({ ...result('a', p), key: `a${i}`, submission: { ...result('a', p).submission, id: `a/${i + 1}`, attempt: i + 1 } })), result('b', true)];
+  const board = buildLeaderboard(SETTINGS, results);
+  const a = board.models.find((m) => m.model === 'a');
+  const b = board.models.find((m) => m.model === 'b');
+
+  it('carries the mean score\'s SE and interval, the resolved share\'s Wilson interval, pass@k\'s bootstrap interval', () => {
+    // scipy.stats.sem([1, 1, 1, 0, 0]) = 0.2449489742783178; statsmodels Wilson 3/5 = (0.2307242812760129, 0.8823792257673522), 1/1 = (0.2065, 1).
+    expect(a?.meanScoreSe).toBeCloseTo(0.2449489742783178, 12);
+    expect(a?.meanScoreInterval?.low).toBeCloseTo(0.6 - 1.959963984540054 * 0.2449489742783178, 12);
+    expect(a?.resolvedInterval.low).toBeCloseTo(0.2307242812760129, 12);
+    expect(a?.resolvedInterval.high).toBeCloseTo(0.8823792257673522, 12);
+    expect(a?.passAtKInterval['1']?.low).toBeLessThan(0.6);
+    expect(a?.passAtKInterval['1']?.high).toBeGreaterThan(0.6);
+    expect(a?.categoryIntervals.race_conditions).toEqual(a?.meanScoreInterval);
+    expect(board.checks[0]?.rates['a']?.interval?.low).toBeCloseTo(0.2307242812760129, 12);
+  });
+
+  it('says a model with one attempt has no interval, instead of inventing one', () => {
+    expect(b?.meanScoreInterval).toBeUndefined();
+    expect(b?.passAtKInterval).toEqual({});
+    expect(renderTable(board)).toMatch(/a model with one attempt has none/);
+    expect(renderCsv(board).split('\n').find((l) => l.startsWith('b,'))).toMatch(/^b,1,1\.000,,,1\/1,0\.207,1\.000,/);
+  });
+
+  it('the table shows them compactly, Markdown in full', () => {
+    expect(renderTable(board)).toMatch(/a +5 +0\.600±0\.480 +3\/5 \(23-88%\)/);
+    expect(renderMarkdown(board)).toContain('| a | 5 | 0.600 [0.120, 1.080] | 3/5 [0.23, 0.88] |');
   });
 });

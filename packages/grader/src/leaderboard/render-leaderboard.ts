@@ -1,6 +1,7 @@
 import { CATEGORIES } from '../scoring/types.ts';
 import { SHORT } from '../validation/verdict.ts';
 import type { Leaderboard, ModelRow } from './leaderboard.ts';
+import type { Interval } from './statistics.ts';
 
 /** The formats `grader leaderboard --format` writes. */
 export const LEADERBOARD_FORMATS = ['table', 'markdown', 'csv', 'json', 'html'] as const;
@@ -8,22 +9,42 @@ export type LeaderboardFormat = (typeof LEADERBOARD_FORMATS)[number];
 
 const num = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined ? '-' : x.toFixed(digits));
 
+/** How a value and its 95 % interval are written: the table compactly, Markdown in full. */
+type Style = 'compact' | 'full';
+
+/** "0.813±0.104" (half the interval's width) or "0.813 [0.709, 0.917]"; the value alone without an interval. */
+function withInterval(value: number | null | undefined, interval: Interval | undefined, style: Style, digits = 3): string {
+  if (value === null || value === undefined) return '-';
+  if (!interval) return value.toFixed(digits);
+  return style === 'compact' ? `${value.toFixed(digits)}±${((interval.high - interval.low) / 2).toFixed(digits)}` : `${value.toFixed(digits)} [${interval.low.toFixed(digits)}, ${interval.high.toFixed(digits)}]`;
+}
+
+/** "3/5 (23-88%)" or "3/5 [0.23, 0.88]": resolved attempts with the share's Wilson interval. */
+function resolvedCell(m: ModelRow, style: Style): string {
+  const { low, high } = m.resolvedInterval;
+  return style === 'compact' ? `${m.resolved}/${m.submissions} (${Math.round(low * 100)}-${Math.round(high * 100)}%)` : `${m.resolved}/${m.submissions} [${low.toFixed(2)}, ${high.toFixed(2)}]`;
+}
+
 /** Header and cells of the models table, shared by the table, Markdown and CSV renderers. */
-function modelColumns(board: Leaderboard): { header: string[]; rows: string[][] } {
+function modelColumns(board: Leaderboard, style: Style = 'compact'): { header: string[]; rows: string[][] } {
   const categories = CATEGORIES.filter((c) => board.models.some((m) => m.categories[c] !== null));
   const header = ['model', 'attempts', 'mean score', 'resolved', ...board.ks.map((k) => `pass@${k}`), ...categories.map((c) => SHORT[c]), 'not graded', 'over budget'];
   const rows = board.models.map((m: ModelRow) => [
     m.model,
     String(m.submissions),
-    num(m.meanScore),
-    `${m.resolved}/${m.submissions}`,
-    ...board.ks.map((k) => num(m.passAtK[String(k)])),
-    ...categories.map((c) => num(m.categories[c], 2)),
+    withInterval(m.meanScore, m.meanScoreInterval, style),
+    resolvedCell(m, style),
+    ...board.ks.map((k) => (style === 'full' ? withInterval(m.passAtK[String(k)], m.passAtKInterval[String(k)], style) : num(m.passAtK[String(k)]))),
+    ...categories.map((c) => (style === 'full' ? withInterval(m.categories[c], m.categoryIntervals[c], style, 2) : num(m.categories[c], 2))),
     String(m.notGraded),
     String(m.budgetExceeded),
   ]);
   return { header, rows };
 }
+
+/** What the intervals are, under every table that shows them. */
+export const INTERVALS_NOTE =
+  'Intervals are 95 %: mean ± 1.96 standard errors over attempts (± is half the width), Wilson for shares, a seeded bootstrap over attempts for pass@k; a model with one attempt has none.';
 
 function checkColumns(board: Leaderboard): { header: string[]; rows: string[][] } {
   const models = board.models.map((m) => m.model);
@@ -47,7 +68,7 @@ function describeSettings(board: Leaderboard): string {
 export function renderTable(board: Leaderboard): string {
   const models = modelColumns(board);
   const checks = checkColumns(board);
-  return `${describeSettings(board)}\n\n${aligned(models.header, models.rows)}\n\nper-check pass rates (runs passed / runs):\n${aligned(checks.header, checks.rows)}\n`;
+  return `${describeSettings(board)}\n\n${aligned(models.header, models.rows)}\n${INTERVALS_NOTE}\n\nper-check pass rates (runs passed / runs):\n${aligned(checks.header, checks.rows)}\n`;
 }
 
 function markdownTable(header: string[], rows: string[][]): string {
@@ -56,14 +77,17 @@ function markdownTable(header: string[], rows: string[][]): string {
 }
 
 export function renderMarkdown(board: Leaderboard): string {
-  const models = modelColumns(board);
+  const models = modelColumns(board, 'full');
   const checks = checkColumns(board);
-  return `# Leaderboard\n\n${describeSettings(board)}.\n\n${markdownTable(models.header, models.rows)}\n\n## Per-check pass rates\n\nRuns passed / runs, over every attempt of the model.\n\n${markdownTable(checks.header.map((h, i) => (i === 0 ? h : h)), checks.rows.map((r) => [`\`${r[0] ?? ''}\``, ...r.slice(1)]))}\n`;
+  return `# Leaderboard\n\n${describeSettings(board)}.\n\n${markdownTable(models.header, models.rows)}\n\n${INTERVALS_NOTE}\n\n## Per-check pass rates\n\nRuns passed / runs, over every attempt of the model.\n\n${markdownTable(checks.header.map((h, i) => (i === 0 ? h : h)), checks.rows.map((r) => [`\`${r[0] ?? ''}\``, ...r.slice(1)]))}\n`;
 }
 
-/** One row per model: the table's columns, then one `check:<id>` column per check (pass rate 0..1). */
+/**
+ * One row per model: the table's columns (values alone), each interval's bounds as `<column>_low`
+ * and `<column>_high` (empty without one), then one `check:<id>` column per check (pass rate 0..1).
+ */
 export function renderCsv(board: Leaderboard): string {
-  const models = modelColumns(board);
+  const models = csvColumns(board);
   // A leading = + - @ would make a spreadsheet run the cell as a formula (CSV injection).
   const quote = (raw: string): string => {
     const s = /^[=+\-@\t\r]/.test(raw) && !/^-?\d/.test(raw) ? `'${raw}` : raw;
@@ -78,6 +102,38 @@ export function renderCsv(board: Leaderboard): string {
     }),
   ]);
   return `${[header, ...rows].map((r) => r.map(quote).join(',')).join('\n')}\n`;
+}
+
+/** The models table for CSV: plain values, then interval bounds in columns of their own. */
+function csvColumns(board: Leaderboard): { header: string[]; rows: string[][] } {
+  const categories = CATEGORIES.filter((c) => board.models.some((m) => m.categories[c] !== null));
+  const bounds = (name: string): string[] => [`${name} low`, `${name} high`];
+  const cells = (interval: Interval | undefined, digits = 3): string[] => (interval ? [interval.low.toFixed(digits), interval.high.toFixed(digits)] : ['', '']);
+  const header = [
+    'model',
+    'attempts',
+    'mean score',
+    ...bounds('mean score'),
+    'resolved',
+    ...bounds('resolved share'),
+    ...board.ks.flatMap((k) => [`pass@${k}`, ...bounds(`pass@${k}`)]),
+    ...categories.flatMap((c) => [SHORT[c], ...bounds(SHORT[c])]),
+    'not graded',
+    'over budget',
+  ];
+  const rows = board.models.map((m: ModelRow) => [
+    m.model,
+    String(m.submissions),
+    num(m.meanScore),
+    ...cells(m.meanScoreInterval),
+    `${m.resolved}/${m.submissions}`,
+    ...cells(m.resolvedInterval),
+    ...board.ks.flatMap((k) => [num(m.passAtK[String(k)]), ...cells(m.passAtKInterval[String(k)])]),
+    ...categories.flatMap((c) => [num(m.categories[c], 2), ...cells(m.categoryIntervals[c], 2)]),
+    String(m.notGraded),
+    String(m.budgetExceeded),
+  ]);
+  return { header, rows };
 }
 
 export function renderJson(board: Leaderboard): string {

@@ -25,7 +25,7 @@ describe('resultsFromRunReports', () => {
     expect(settings.repeat).toBe(3);
     const board = buildLeaderboard(settings, results);
     const lost = board.checks.find((c) => c.id === 'race.lost_updates');
-    expect(lost?.rates).toEqual({ 'buggy-service': { passed: 4, runs: 6 }, 'alt-fix': { passed: 2, runs: 3 } });
+    expect(lost?.rates).toMatchObject({ 'buggy-service': { passed: 4, runs: 6 }, 'alt-fix': { passed: 2, runs: 3 } });
     expect(board.models.find((m) => m.model === 'buggy-service')?.submissions).toBe(2);
   });
 
