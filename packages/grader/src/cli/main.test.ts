@@ -17,6 +17,16 @@ describe('main', () => {
     expect(out.lines[0]).toMatch(/^error\[USAGE\]: .*bogus.*hint/);
   });
 
+  it('grader compare: two things that are not batch folders, or a folder that is not one, is one clear line and exit 2', async () => {
+    const out = capture();
+    expect(await main(['compare', '/nonexistent/a', '/nonexistent/b'], out)).toBe(2);
+    expect(out.lines).toEqual(['error[USAGE]: /nonexistent/a is not a batch folder (hint: give two folders written by grader batch, or two model names with --results FOLDER)']);
+    const again = capture();
+    expect(await main(['compare', 'model-a', 'model-b', '--results', '/tmp'], again)).toBe(2);
+    expect(again.lines).toHaveLength(1);
+    expect(again.lines[0]).toMatch(/^error\[BATCH_MISMATCH\]: \/tmp is not empty and holds no batch\.json: not a grader batch folder/);
+  });
+
   it('--version prints the grader version and nothing else', async () => {
     const out = capture();
     expect(await main(['--version'], out)).toBe(0);

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { ExitCode, GraderError, isGraderError } from '../errors/grader-error.ts';
 import { batchCommand } from './commands/batch.ts';
+import { compareCommand } from './commands/compare.ts';
 import { infraCommand } from './commands/infra.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { leaderboardCommand } from './commands/leaderboard.ts';
@@ -36,7 +37,7 @@ export async function main(argv: string[], output: Output = createOutput()): Pro
 
 /** The whole command line, every command and option, as yargs parses it (docs-commands.test.ts parses the docs' examples with it). */
 export function commandLine(argv: string[], output: Output) {
-  return leaderboardCommand(mergeCommand(batchCommand(validateCommand(exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output), output), output), output), output)
+  return compareCommand(leaderboardCommand(mergeCommand(batchCommand(validateCommand(exportTaskCommand(runCommand(yargs(argv).scriptName('grader').usage('$0 <command> [options]'), output), output), output), output), output), output), output)
     .command('infra', 'manage the Kafka + PostgreSQL the grader runs on', (y) => infraCommand(y, output))
     .command('sandbox', 'check the sandbox on this host, or set it up once for a user without root', (y) => sandboxCommand(y, output))
     .demandCommand(1, 'name a command (see --help)')

@@ -72,7 +72,8 @@ export function renderTable(board: Leaderboard): string {
 }
 
 function markdownTable(header: string[], rows: string[][]): string {
-  const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  // Markdown renders raw HTML: a model name with markup is shown as text.
+  const esc = (s: string): string => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return [`| ${header.map(esc).join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
 }
 

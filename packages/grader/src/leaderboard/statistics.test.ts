@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attemptsForPower, attemptsForShares, bootstrap, fisherExact, holm, meanEstimate, pairedDifference, unpairedDifference, wilson } from './statistics.ts';
+import { newcombe } from './compare.ts';
+import { attemptsForPower, attemptsForShares, bootstrap, fisherExact, holm, meanEstimate, normalTwoSidedP, pairedDifference, unpairedDifference, wilson } from './statistics.ts';
 
 // Every expected value below was computed independently with SciPy 1.x and statsmodels 0.14
 // (2026-12-08): proportion_confint(method='wilson'), scipy.stats.fisher_exact, scipy.stats.sem,
@@ -101,5 +102,26 @@ describe('bootstrap', () => {
     expect(first?.low).toBeGreaterThan(0.1);
     expect(first?.high).toBeLessThan(0.9);
     expect(bootstrap([1], mean)).toBeUndefined();
+  });
+});
+
+describe('normalTwoSidedP', () => {
+  it('matches 2 * scipy.stats.norm.sf(|z|) to 1e-7', () => {
+    expect(normalTwoSidedP(1.96)).toBeCloseTo(0.04999579029644087, 7);
+    expect(normalTwoSidedP(-0.5)).toBeCloseTo(0.6170750774519738, 7);
+    expect(normalTwoSidedP(3.5)).toBeCloseTo(0.00046525815807105003, 8);
+    expect(normalTwoSidedP(0)).toBeCloseTo(1, 7);
+  });
+});
+
+describe("newcombe (difference of two shares, Newcombe 1998's method 10)", () => {
+  it("matches Newcombe's own worked example, 56/70 - 48/80: 0.0524 to 0.3339 (statsmodels confint_proportions_2indep(method='newcomb'))", () => {
+    const interval = newcombe(56, 70, 48, 80);
+    expect(interval?.low).toBeCloseTo(0.05243147240236498, 10);
+    expect(interval?.high).toBeCloseTo(0.33387265403690614, 10);
+    const small = newcombe(9, 10, 3, 10);
+    expect(small?.low).toBeCloseTo(0.1705227239345029, 10);
+    expect(small?.high).toBeCloseTo(0.809017973535488, 10);
+    expect(newcombe(1, 0, 1, 1)).toBeUndefined();
   });
 });

@@ -153,3 +153,15 @@ export function bootstrap<T>(values: readonly T[], statistic: (sample: readonly 
   const at = (q: number): number => stats[Math.min(stats.length - 1, Math.max(0, Math.round(q * (stats.length - 1))))] as number;
   return { low: at(0.025), high: at(0.975) };
 }
+
+/** erfc(x) for x >= 0 (Numerical Recipes' erfcc, Chebyshev fit: fractional error under 1.2e-7). */
+function erfc(x: number): number {
+  const t = 1 / (1 + 0.5 * x);
+  const poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return t * Math.exp(-x * x + poly);
+}
+
+/** Two-sided p-value of a standard normal statistic `z`: P(|Z| >= |z|). */
+export function normalTwoSidedP(z: number): number {
+  return Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
+}
