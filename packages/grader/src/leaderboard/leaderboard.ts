@@ -39,6 +39,11 @@ export interface CheckRow {
   readonly id: string;
   readonly category: Category;
   readonly rates: Readonly<Record<string, { readonly passed: number; readonly runs: number; readonly interval?: Interval } | undefined>>;
+  /**
+   * Submissions (ids) on which this check gave different verdicts across the `--repeat` runs of one
+   * attempt: grader noise or a target's own race, not model variance. Empty with one run each.
+   */
+  readonly flaky: readonly string[];
 }
 
 /** Everything `grader leaderboard` shows. */
@@ -119,7 +124,11 @@ export function buildLeaderboard(settings: GradingSettings, results: readonly Su
       }
       if (runs > 0) rates[model] = { passed, runs, ...(wilson(passed, runs) ? { interval: wilson(passed, runs) } : {}) };
     }
-    return { id, category: (CATALOG_BY_ID.get(id)?.category ?? 'race_conditions'), rates };
+    const flaky = results.filter((r) => {
+      const rate = r.checks[id];
+      return rate !== undefined && rate.passed > 0 && rate.passed < rate.runs;
+    }).map((r) => r.submission.id);
+    return { id, category: (CATALOG_BY_ID.get(id)?.category ?? 'race_conditions'), rates, flaky };
   });
   return { schemaVersion: 1, settings, submissions: results.length, ks, models, checks };
 }

@@ -1,7 +1,7 @@
 import { CATEGORIES } from '../scoring/types.ts';
 import { SHORT } from '../validation/verdict.ts';
 import type { Leaderboard } from './leaderboard.ts';
-import { INTERVALS_NOTE } from './render-leaderboard.ts';
+import { flakyNote, INTERVALS_NOTE } from './render-leaderboard.ts';
 import type { Interval } from './statistics.ts';
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -34,6 +34,7 @@ th:first-child, td:first-child { text-align: left; }
 #heatmap td.rate { min-width: 4rem; text-align: center; }
 #heatmap th.model { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
 .muted { color: #777; }
+.flaky { color: #a60; font-size: 0.85em; }
 `;
 
 // Sorts #models by the clicked column: numbers by data-sort, text otherwise; a second click reverses.
@@ -90,7 +91,8 @@ export function renderHtml(board: Leaderboard): string {
       const share = rate.passed / rate.runs;
       return `<td class="rate" style="background:${heat(share)}" title="${escapeHtml(`${c.id} / ${m}: ${rate.passed} of ${rate.runs} runs passed`)}" data-rate="${share.toFixed(3)}">${rate.passed}/${rate.runs}</td>`;
     });
-    return `<tr><td><code>${escapeHtml(c.id)}</code></td>${cells.join('')}</tr>`;
+    const flaky = c.flaky.length > 0 ? ` <span class="flaky" title="${escapeHtml(`different verdicts across the runs of one attempt: ${c.flaky.join(', ')}`)}">~ flaky</span>` : '';
+    return `<tr><td><code>${escapeHtml(c.id)}</code>${flaky}</td>${cells.join('')}</tr>`;
   });
   return `<!doctype html>
 <html lang="en">
@@ -110,7 +112,7 @@ ${modelRows.join('\n')}
 </table>
 <p class="muted">${escapeHtml(INTERVALS_NOTE)} Hover a cell for its interval.</p>
 <h2>Checks x models</h2>
-<p class="muted">Runs passed / runs over every attempt of the model; attempts not graded count as failed runs.</p>
+<p class="muted">Runs passed / runs over every attempt of the model; attempts not graded count as failed runs. ${escapeHtml(flakyNote(board))}</p>
 <table id="heatmap">
 <thead><tr><th>check</th>${models.map((m) => `<th class="model" scope="col">${escapeHtml(m)}</th>`).join('')}</tr></thead>
 <tbody>

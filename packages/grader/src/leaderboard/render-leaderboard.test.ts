@@ -76,3 +76,23 @@ describe('error bars', () => {
     expect(renderMarkdown(board)).toContain('| a | 5 | 0.600 [0.120, 1.080] | 3/5 [0.23, 0.88] |');
   });
 });
+
+describe('flaky checks', () => {
+  const repeated: GradingSettings = { ...SETTINGS, repeat: 3 };
+  const steady = { ...result('a', true), checks: { 'race.sequential_final_stock': { passed: 3, runs: 3 } } };
+  const wobbly = { ...result('b', true), key: 'b', submission: { ...result('b', true).submission, id: 'b/1' }, checks: { 'race.sequential_final_stock': { passed: 2, runs: 3 } } };
+
+  it('marks a check that gave different verdicts across the runs of one attempt, in every format, naming the attempt', () => {
+    const board = buildLeaderboard(repeated, [steady, wobbly]);
+    expect(board.checks[0]?.flaky).toEqual(['b/1']);
+    expect(renderTable(board)).toMatch(/race\.sequential_final_stock ~ +3\/3 +2\/3/);
+    expect(renderTable(board)).toContain('~ flaky: 1 check(s) gave different verdicts across the runs of one attempt');
+    expect(renderMarkdown(board)).toContain('`race.sequential_final_stock ~`');
+    expect(renderCsv(board).split('\n')[0]).toMatch(/,check:race\.sequential_final_stock ~$/);
+  });
+
+  it('says when flakiness cannot be told (one run each) or none was seen', () => {
+    expect(renderTable(buildLeaderboard(SETTINGS, [result('a', true)]))).toContain('One run per attempt: flaky checks cannot be told');
+    expect(renderTable(buildLeaderboard(repeated, [steady]))).toContain('No check gave different verdicts across the 3 runs of an attempt.');
+  });
+});

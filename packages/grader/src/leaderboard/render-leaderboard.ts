@@ -1,6 +1,6 @@
 import { CATEGORIES } from '../scoring/types.ts';
 import { SHORT } from '../validation/verdict.ts';
-import type { Leaderboard, ModelRow } from './leaderboard.ts';
+import type { CheckRow, Leaderboard, ModelRow } from './leaderboard.ts';
 import type { Interval } from './statistics.ts';
 
 /** The formats `grader leaderboard --format` writes. */
@@ -46,12 +46,23 @@ function modelColumns(board: Leaderboard, style: Style = 'compact'): { header: s
 export const INTERVALS_NOTE =
   'Intervals are 95 %: mean ± 1.96 standard errors over attempts (± is half the width), Wilson for shares, a seeded bootstrap over attempts for pass@k; a model with one attempt has none.';
 
+/** A check's name, marked `~` when some attempt gave it different verdicts across its repeats. */
+const checkName = (c: CheckRow): string => (c.flaky.length > 0 ? `${c.id} ~` : c.id);
+
 function checkColumns(board: Leaderboard): { header: string[]; rows: string[][] } {
   const models = board.models.map((m) => m.model);
   return {
     header: ['check', ...models],
-    rows: board.checks.map((c) => [c.id, ...models.map((m) => (c.rates[m] ? `${c.rates[m].passed}/${c.rates[m].runs}` : '-'))]),
+    rows: board.checks.map((c) => [checkName(c), ...models.map((m) => (c.rates[m] ? `${c.rates[m].passed}/${c.rates[m].runs}` : '-'))]),
   };
+}
+
+/** Under the checks table: what `~` means and where it happened. */
+export function flakyNote(board: Leaderboard): string {
+  const flaky = board.checks.filter((c) => c.flaky.length > 0);
+  if (flaky.length === 0) return board.settings.repeat > 1 ? `No check gave different verdicts across the ${board.settings.repeat} runs of an attempt.` : 'One run per attempt: flaky checks cannot be told (grade with --repeat 2 or more).';
+  const where = flaky.map((c) => `${c.id} (${c.flaky.slice(0, 3).join(', ')}${c.flaky.length > 3 ? `, and ${c.flaky.length - 3} more` : ''})`);
+  return `~ flaky: ${flaky.length} check(s) gave different verdicts across the runs of one attempt (grader noise or the submission's own race, not model variance): ${where.join('; ')}.`;
 }
 
 function aligned(header: string[], rows: string[][]): string {
@@ -68,7 +79,7 @@ function describeSettings(board: Leaderboard): string {
 export function renderTable(board: Leaderboard): string {
   const models = modelColumns(board);
   const checks = checkColumns(board);
-  return `${describeSettings(board)}\n\n${aligned(models.header, models.rows)}\n${INTERVALS_NOTE}\n\nper-check pass rates (runs passed / runs):\n${aligned(checks.header, checks.rows)}\n`;
+  return `${describeSettings(board)}\n\n${aligned(models.header, models.rows)}\n${INTERVALS_NOTE}\n\nper-check pass rates (runs passed / runs):\n${aligned(checks.header, checks.rows)}\n${flakyNote(board)}\n`;
 }
 
 function markdownTable(header: string[], rows: string[][]): string {
@@ -80,7 +91,7 @@ function markdownTable(header: string[], rows: string[][]): string {
 export function renderMarkdown(board: Leaderboard): string {
   const models = modelColumns(board, 'full');
   const checks = checkColumns(board);
-  return `# Leaderboard\n\n${describeSettings(board)}.\n\n${markdownTable(models.header, models.rows)}\n\n${INTERVALS_NOTE}\n\n## Per-check pass rates\n\nRuns passed / runs, over every attempt of the model.\n\n${markdownTable(checks.header.map((h, i) => (i === 0 ? h : h)), checks.rows.map((r) => [`\`${r[0] ?? ''}\``, ...r.slice(1)]))}\n`;
+  return `# Leaderboard\n\n${describeSettings(board)}.\n\n${markdownTable(models.header, models.rows)}\n\n${INTERVALS_NOTE}\n\n## Per-check pass rates\n\nRuns passed / runs, over every attempt of the model.\n\n${markdownTable(checks.header, checks.rows.map((r) => [`\`${r[0] ?? ''}\``, ...r.slice(1)]))}\n\n${flakyNote(board)}\n`;
 }
 
 /**
@@ -94,7 +105,7 @@ export function renderCsv(board: Leaderboard): string {
     const s = /^[=+\-@\t\r]/.test(raw) && !/^-?\d/.test(raw) ? `'${raw}` : raw;
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const header = [...models.header.map((h) => h.replace(/ /g, '_')), ...board.checks.map((c) => `check:${c.id}`)];
+  const header = [...models.header.map((h) => h.replace(/ /g, '_')), ...board.checks.map((c) => `check:${checkName(c)}`)];
   const rows = board.models.map((m, i) => [
     ...(models.rows[i] ?? []),
     ...board.checks.map((c) => {
