@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SubmissionResult } from '../batch/result-store.ts';
 import { compare, type Side } from './compare.ts';
+import { forestSvg } from './plots.ts';
 import { renderCompareJson, renderCompareMarkdown, renderCompareTable, verdictLine } from './render-compare.ts';
 
 const CHECKS = ['race.sequential_final_stock', 'idempotency.one_outcome_per_id'];
@@ -75,5 +76,19 @@ describe('compare', () => {
     expect(table).toContain('no interval');
     expect(renderCompareMarkdown(c)).toContain('&lt;b&gt;one\uFFFD[31m');
     expect((JSON.parse(renderCompareJson(c)) as { verdict: string }).verdict).toMatch(/^no detectable difference/);
+  });
+});
+
+describe('forestSvg', () => {
+  it('draws each difference with its interval around a zero line, self-contained', () => {
+    const c = compare(side('good', Array.from({ length: 5 }, () => [true, true])), side('bad', [[true, false], [true, true], [true, false], [true, false], [true, true]]), CHECKS);
+    const svg = forestSvg(c);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain('class="axis zero"');
+    expect(svg).toMatch(/data-row="mean score" data-difference="0\.3/);
+    expect(svg).toContain('data-row="idempotency.one_outcome_per_id"');
+    expect(svg).not.toContain('data-row="race.sequential_final_stock"');
+    // Nothing fetched from elsewhere: no links, images or fonts by URL.
+    expect(svg).not.toMatch(/href=|url\(|<image|@import/);
   });
 });

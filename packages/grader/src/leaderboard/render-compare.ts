@@ -2,7 +2,7 @@ import { CATALOG_BY_ID } from '../checks/catalog.ts';
 import type { Comparison, Difference } from './compare.ts';
 
 /** The formats `grader compare --format` writes. */
-export const COMPARE_FORMATS = ['table', 'markdown', 'json'] as const;
+export const COMPARE_FORMATS = ['table', 'markdown', 'json', 'svg'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
 
 // Model names and folder paths are the user's: control characters never reach the terminal.

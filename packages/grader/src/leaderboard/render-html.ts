@@ -1,10 +1,16 @@
 import { CATEGORIES } from '../scoring/types.ts';
 import { SHORT } from '../validation/verdict.ts';
 import type { Leaderboard } from './leaderboard.ts';
+import { leaderboardSvgs, MAX_LABEL } from './plots.ts';
 import { flakyNote, INTERVALS_NOTE } from './render-leaderboard.ts';
 import type { Interval } from './statistics.ts';
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A model name as a header or first cell shows it: cut at MAX_LABEL (the whole name on hover), so a long one never stretches a table. */
+function shortName(name: string): string {
+  return name.length > MAX_LABEL ? `${name.slice(0, MAX_LABEL - 1)}…` : name;
+}
 
 /** A cell that sorts by `value` (numbers) and shows `text`, with `title` on hover. */
 function cell(text: string, value: number | string | null, title?: string): string {
@@ -24,7 +30,9 @@ function heat(rate: number): string {
 }
 
 const STYLE = `
-body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #222; }
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #222; background: #fff; }
+#plots { display: flex; flex-wrap: wrap; gap: 1rem; }
+#plots figure { margin: 0; }
 table { border-collapse: collapse; margin: 1rem 0 2rem; }
 th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
@@ -33,8 +41,16 @@ th:first-child, td:first-child { text-align: left; }
 #models th[aria-sort="descending"]::after { content: " \\25BC"; }
 #heatmap td.rate { min-width: 4rem; text-align: center; }
 #heatmap th.model { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }
-.muted { color: #777; }
+.muted { color: #666; }
 .flaky { color: #a60; font-size: 0.85em; }
+#heatmap td.rate { color: #222; }
+@media (prefers-color-scheme: dark) {
+  body { color: #eee; background: #151515; }
+  th, td { border-color: #555; }
+  #models th { background: #2a2a2a; }
+  .muted { color: #aaa; }
+  .flaky { color: #fb3; }
+}
 `;
 
 // Sorts #models by the clicked column: numbers by data-sort, text otherwise; a second click reverses.
@@ -67,7 +83,7 @@ export function renderHtml(board: Leaderboard): string {
   const modelRows = board.models.map(
     (m) =>
       `<tr>${[
-        cell(m.model, null),
+        `<td class="name" title="${escapeHtml(m.model)}">${escapeHtml(shortName(m.model))}</td>`,
         cell(String(m.submissions), m.submissions),
         cell(m.meanScoreInterval ? `${m.meanScore.toFixed(3)} ± ${((m.meanScoreInterval.high - m.meanScoreInterval.low) / 2).toFixed(3)}` : m.meanScore.toFixed(3), m.meanScore, interval(m.meanScoreInterval, 3, m.submissions)),
         cell(`${m.resolved}/${m.submissions}`, m.resolvedShare, interval(m.resolvedInterval, 2, m.submissions)),
@@ -111,10 +127,14 @@ ${modelRows.join('\n')}
 </tbody>
 </table>
 <p class="muted">${escapeHtml(INTERVALS_NOTE)} Hover a cell for its interval.</p>
+<h2>Plots</h2>
+<div id="plots">
+${Object.entries(leaderboardSvgs(board)).map(([name, svg]) => `<figure data-plot="${escapeHtml(name)}">${svg}</figure>`).join('\n')}
+</div>
 <h2>Checks x models</h2>
 <p class="muted">Runs passed / runs over every attempt of the model; attempts not graded count as failed runs. ${escapeHtml(flakyNote(board))}</p>
 <table id="heatmap">
-<thead><tr><th>check</th>${models.map((m) => `<th class="model" scope="col">${escapeHtml(m)}</th>`).join('')}</tr></thead>
+<thead><tr><th>check</th>${models.map((m) => `<th class="model" scope="col" title="${escapeHtml(m)}">${escapeHtml(shortName(m))}</th>`).join('')}</tr></thead>
 <tbody>
 ${heatRows.join('\n')}
 </tbody>

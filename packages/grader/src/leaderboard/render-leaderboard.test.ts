@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GradingSettings } from '../batch/content-key.ts';
 import type { SubmissionResult } from '../batch/result-store.ts';
 import { buildLeaderboard } from './leaderboard.ts';
+import { leaderboardSvgs } from './plots.ts';
 import { renderCsv, renderMarkdown, renderTable } from './render-leaderboard.ts';
 
 const SETTINGS: GradingSettings = { graderVersion: '0.1.0', graderBuild: 'b', seed: 1, repeat: 1, weights: 'w', checks: ['race.sequential_final_stock'], containment: 'c', budgetSeconds: 900 };
@@ -94,5 +95,21 @@ describe('flaky checks', () => {
   it('says when flakiness cannot be told (one run each) or none was seen', () => {
     expect(renderTable(buildLeaderboard(SETTINGS, [result('a', true)]))).toContain('One run per attempt: flaky checks cannot be told');
     expect(renderTable(buildLeaderboard(repeated, [steady]))).toContain('No check gave different verdicts across the 3 runs of an attempt.');
+  });
+});
+
+describe('leaderboard plots (SVG)', () => {
+  it('three self-contained plots; a long or hostile name is cut and escaped, never widening them', () => {
+    const long = `<script>${'y'.repeat(200)}`;
+    const svgs = leaderboardSvgs(buildLeaderboard(SETTINGS, [result('a', true), result(long, false)]));
+    expect(Object.keys(svgs)).toEqual(['scores.svg', 'pass-at-k.svg', 'categories.svg']);
+    for (const svg of Object.values(svgs)) {
+      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="(\d+)"/);
+      expect(Number(/width="(\d+)/.exec(svg)?.[1])).toBeLessThan(800);
+      expect(svg).not.toContain('<script>');
+      expect(svg).not.toMatch(/href=|url\(|<image|@import/);
+      expect(svg).toContain('prefers-color-scheme: dark');
+    }
+    expect(svgs['scores.svg']).toMatch(/>&#60;script&#62;y{19}…<\/text>/);
   });
 });

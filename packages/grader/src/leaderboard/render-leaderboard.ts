@@ -4,7 +4,7 @@ import type { CheckRow, Leaderboard, ModelRow } from './leaderboard.ts';
 import type { Interval } from './statistics.ts';
 
 /** The formats `grader leaderboard --format` writes. */
-export const LEADERBOARD_FORMATS = ['table', 'markdown', 'csv', 'json', 'html'] as const;
+export const LEADERBOARD_FORMATS = ['table', 'markdown', 'csv', 'json', 'html', 'svg'] as const;
 export type LeaderboardFormat = (typeof LEADERBOARD_FORMATS)[number];
 
 const num = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined ? '-' : x.toFixed(digits));

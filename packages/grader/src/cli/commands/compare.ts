@@ -6,11 +6,12 @@ import type { GradingSettings } from '../../batch/content-key.ts';
 import { ResultStore, settingsDifference, type SubmissionResult } from '../../batch/result-store.ts';
 import { GraderError } from '../../errors/grader-error.ts';
 import { compare, type Side } from '../../leaderboard/compare.ts';
+import { forestSvg } from '../../leaderboard/plots.ts';
 import { COMPARE_FORMATS, renderCompareJson, renderCompareMarkdown, renderCompareTable, type CompareFormat } from '../../leaderboard/render-compare.ts';
 import { writeReport } from '../../reports/write-report.ts';
 import type { Output } from '../output.ts';
 
-const RENDER: Record<CompareFormat, (c: ReturnType<typeof compare>) => string> = { table: renderCompareTable, markdown: renderCompareMarkdown, json: renderCompareJson };
+const RENDER: Record<CompareFormat, (c: ReturnType<typeof compare>) => string> = { table: renderCompareTable, markdown: renderCompareMarkdown, json: renderCompareJson, svg: forestSvg };
 
 function read(dirs: readonly string[]): { settings: GradingSettings; results: SubmissionResult[] } {
   const { settings, results } = collectResults(dirs.map((d) => ResultStore.openForReading(d)));
@@ -52,7 +53,7 @@ export function compareCommand(yargs: Argv, output: Output): Argv {
         .positional('b', { type: 'string', demandOption: true, describe: 'a model name (with --results) or a batch folder' })
         .options({
           results: { type: 'string', array: true, describe: 'batch folders (shards of one batch) holding both models; without it, a and b are two batch folders of the same submissions' },
-          format: { type: 'string', choices: COMPARE_FORMATS, default: 'table', describe: 'output format' },
+          format: { type: 'string', choices: COMPARE_FORMATS, default: 'table', describe: 'output format; svg is the forest plot of the differences' },
           output: { type: 'string', describe: 'write to this file instead of stdout' },
         }),
     async (argv) => {

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { collectResults } from '../../batch/merge.ts';
 import type { GradingSettings } from '../../batch/content-key.ts';
@@ -10,9 +10,10 @@ import { renderHtml } from '../../leaderboard/render-html.ts';
 import { resultsFromRunReports } from '../../leaderboard/run-reports.ts';
 import { LEADERBOARD_FORMATS, renderCsv, renderJson, renderMarkdown, renderTable, type LeaderboardFormat } from '../../leaderboard/render-leaderboard.ts';
 import { writeReport } from '../../reports/write-report.ts';
-import type { Output } from '../output.ts';
+import { makeOutputDir, type Output } from '../output.ts';
+import { leaderboardSvgs } from '../../leaderboard/plots.ts';
 
-const RENDER: Record<LeaderboardFormat, (board: Leaderboard) => string> = {
+const RENDER: Record<Exclude<LeaderboardFormat, 'svg'>, (board: Leaderboard) => string> = {
   table: renderTable,
   markdown: renderMarkdown,
   csv: renderCsv,
@@ -31,7 +32,7 @@ export function leaderboardCommand(yargs: Argv, output: Output): Argv {
     'per model: mean score, resolved share, pass@k, per-category means, per-check pass rates; as a table, Markdown, CSV, JSON or one HTML page',
     (y) =>
       y.positional('paths', { type: 'string', array: true, demandOption: true, describe: 'batch output folders graded with the same settings, or grader run --json reports (each one attempt of its target)' }).options({
-        format: { type: 'string', choices: LEADERBOARD_FORMATS, default: 'table', describe: 'output format' },
+        format: { type: 'string', choices: LEADERBOARD_FORMATS, default: 'table', describe: 'output format; svg writes scores.svg, pass-at-k.svg and categories.svg to the --output folder' },
         output: { type: 'string', describe: 'write to this file instead of stdout' },
       }),
     async (argv) => {
@@ -40,7 +41,17 @@ export function leaderboardCommand(yargs: Argv, output: Output): Argv {
       if (files.length > 0 && files.length < paths.length) throw new GraderError('USAGE', 'give either batch folders or grader run --json reports, not both', 'grader leaderboard results/ or grader leaderboard a.json b.json');
       const { settings, results } = files.length > 0 ? resultsFromRunReports(files) : fromBatchFolders(paths);
       const board = buildLeaderboard(settings, results);
-      const text = RENDER[argv.format as LeaderboardFormat](board);
+      if (argv.format === 'svg') {
+        // Several plots: a folder of them.
+        if (!argv.output) throw new GraderError('USAGE', '--format svg writes a folder of plots and needs --output DIR', 'e.g. grader leaderboard results/ --format svg --output plots/');
+        const dir = resolve(argv.output);
+        makeOutputDir(dir, '--output');
+        const files = leaderboardSvgs(board);
+        for (const [name, svg] of Object.entries(files)) await writeReport(join(dir, name), svg);
+        output.info(`wrote ${Object.keys(files).join(', ')} for ${board.models.length} model(s) to ${dir}`);
+        return;
+      }
+      const text = RENDER[argv.format as Exclude<LeaderboardFormat, 'svg'>](board);
       if (argv.output) {
         await writeReport(resolve(argv.output), text);
         output.info(`wrote the ${argv.format} leaderboard of ${board.models.length} model(s), ${board.submissions} submission(s) to ${resolve(argv.output)}`);
