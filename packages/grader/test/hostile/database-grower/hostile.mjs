@@ -4,7 +4,13 @@ import pg from 'pg';
 
 const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await client.connect();
-await client.query('CREATE TABLE IF NOT EXISTS ballast (id bigserial PRIMARY KEY, payload text)');
+// Replicas start together: concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog
+// (duplicate key in pg_type), after which the table exists; the one that lost goes on.
+try {
+  await client.query('CREATE TABLE IF NOT EXISTS ballast (id bigserial PRIMARY KEY, payload text)');
+} catch (error) {
+  if (error.code !== '23505') throw error;
+}
 let rows = 0;
 try {
   for (;;) {
