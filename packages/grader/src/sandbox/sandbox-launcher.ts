@@ -190,6 +190,14 @@ export class SandboxLauncher implements ProcessLauncher {
         cgroup.destroySync(2_000);
       },
       processIds: () => (released ? [] : [...new Set([...(child.pid ? [child.pid] : []), ...cgroup.pids()])]),
+      // The quota is the submission's (every replica together): its group's cpu.stat.
+      throttledMs: () => {
+        try {
+          return Cgroup.at(spec.cgroup).cpuStats().throttledMicros / 1000;
+        } catch {
+          return 0;
+        }
+      },
     };
   }
 }

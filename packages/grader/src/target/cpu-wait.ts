@@ -55,6 +55,8 @@ export function processGroup(pgid: number, read: ProcReader = readProc, list: (p
 /** Something whose processes can be asked how long they waited for a CPU (a replica). */
 export interface CpuWaiter {
   cpuWaitMs(): number;
+  /** Of that, time its own CPU quota held it back (throttled, not starved by the machine); 0 if unknown. */
+  throttledMs?(): number;
 }
 
 /** The most a loaded machine may add to one wait on the target (readiness, a drain, progress). */
@@ -67,21 +69,39 @@ export const STARVATION_CAP_MS = 60_000;
  */
 export class CpuStarvation {
   private readonly baseline = new Map<CpuWaiter, number>();
+  private readonly throttledBaseline = new Map<CpuWaiter, number>();
 
   constructor(
     private readonly members: () => readonly CpuWaiter[],
     private readonly capMs = STARVATION_CAP_MS,
   ) {
-    for (const member of members()) this.baseline.set(member, member.cpuWaitMs());
+    for (const member of members()) {
+      this.baseline.set(member, member.cpuWaitMs());
+      this.throttledBaseline.set(member, member.throttledMs?.() ?? 0);
+    }
   }
 
   ms(): number {
     return Math.min(this.capMs, this.rawMs());
   }
 
-  /** Notes the wait as overloaded (target/overload.ts) when the target waited past the cap on a starved machine. */
+  /** The same wait less the time the submission's own CPU quota held it back: what the machine made it wait. */
+  machineMs(): { waitedMs: number; throttledMs: number } {
+    let waitedMs = 0;
+    let throttledMs = 0;
+    for (const m of this.members()) {
+      const waited = m.cpuWaitMs() - (this.baseline.get(m) ?? 0);
+      const throttled = (m.throttledMs?.() ?? 0) - (this.throttledBaseline.get(m) ?? 0);
+      waitedMs = Math.max(waitedMs, waited - throttled);
+      throttledMs = Math.max(throttledMs, throttled);
+    }
+    return { waitedMs: Math.max(0, waitedMs), throttledMs: Math.max(0, throttledMs) };
+  }
+
+  /** Notes the wait as overloaded (target/overload.ts) when the machine made the target wait past the cap. */
   noteIfOverloaded(own: OwnThreadsLatency): boolean {
-    return noteIfOverloaded(this.rawMs(), this.capMs, own);
+    const { waitedMs, throttledMs } = this.machineMs();
+    return noteIfOverloaded(waitedMs, throttledMs, this.capMs, own);
   }
 
   /** The same wait, uncapped. */

@@ -46,6 +46,8 @@ export interface LaunchedProcess {
   release(): void;
   /** Host pids of every process the launch runs now (the sandbox's wrappers included). */
   processIds(): number[];
+  /** ms the submission's CPU quota has held its processes back so far (cgroup cpu.stat), summed over CPUs; 0 without a quota. */
+  throttledMs(): number;
 }
 
 /** Starts target processes, contained or not. */
@@ -96,6 +98,7 @@ export class DirectLauncher implements ProcessLauncher {
       started,
       release() {},
       processIds: () => (child.pid === undefined ? [] : processGroup(child.pid)),
+      throttledMs: () => 0,
     };
   }
 }

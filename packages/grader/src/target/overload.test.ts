@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ThreadTimes } from '../engine/starvation-meter.ts';
-import { CpuStarvation, type CpuWaiter } from './cpu-wait.ts';
-import { noteIfOverloaded, noteOverload, overloadDuring, OwnThreadsLatency, takeOverloadNotes } from './overload.ts';
+import { CpuStarvation } from './cpu-wait.ts';
+import { noteOverload, overloadDuring, OwnThreadsLatency, takeOverloadNotes, waitRecord } from './overload.ts';
 
 const times = (entries: Record<string, [number, number, number]>): ThreadTimes =>
   new Map(Object.entries(entries).map(([tid, [runNs, waitNs, slices]]) => [tid, { runNs, waitNs, slices }]));
@@ -36,21 +36,20 @@ describe('OwnThreadsLatency', () => {
 
 describe('overloadDuring', () => {
   const calm = (): OwnThreadsLatency => new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 4e6, 10] }))); // 0.4 ms
-  const starved = (): OwnThreadsLatency => new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 50e6, 10] }))); // 5 ms
 
-  it('says nothing when the allowance covered the target\'s CPU wait, however starved the grader', () => {
-    expect(overloadDuring(59_000, 60_000, starved())).toBeUndefined();
+  it('says nothing when the allowance covered what the machine made the target wait', () => {
+    expect(overloadDuring(59_000, 80_000, 60_000, calm())).toBeUndefined();
   });
 
-  it('says nothing of a target past its allowance on a machine where the grader was not starved (its own CPU quota held it)', () => {
-    expect(overloadDuring(75_000, 60_000, calm())).toBeUndefined();
-    expect(overloadDuring(75_000, 60_000, new OwnThreadsLatency(() => undefined))).toBeUndefined();
-  });
-
-  it('names both when the target waited past its allowance and the grader was starved', () => {
-    expect(overloadDuring(75_400, 60_000, starved())).toBe(
-      "the target's processes waited 75 s for a busy CPU during the wait (the wait allows 60 s for that) and the grader's own threads waited 5.0 ms for a CPU each time they were scheduled (3 ms is starved)",
+  it('names the wait past the allowance, what the quota added, and the grader\'s latency for the record', () => {
+    expect(overloadDuring(75_400, 2_000, 60_000, calm())).toBe(
+      "the machine kept the target's processes waiting 75 s for a CPU during the wait (it allows 60 s for that; 2 s more were its own CPU quota), the grader's own threads 0.4 ms per scheduling",
     );
+    expect(overloadDuring(75_400, 0, 60_000, new OwnThreadsLatency(() => undefined))).toBe("the machine kept the target's processes waiting 75 s for a CPU during the wait (it allows 60 s for that; 0 s more were its own CPU quota)");
+  });
+
+  it('the record of a wait that was judged', () => {
+    expect(waitRecord(4_210, 900, calm())).toBe("the target's processes waited 4.2 s for a busy CPU and 0.9 s on their own quota, the grader's threads 0.4 ms per scheduling");
   });
 });
 
@@ -64,21 +63,26 @@ describe('overload notes', () => {
     expect(takeOverloadNotes()).toEqual([]);
   });
 
-  it('CpuStarvation notes a wait past its cap on a starved machine, and only then', () => {
+  it('CpuStarvation notes a wait past its cap, counting only what the machine made it wait (not its own quota)', () => {
     takeOverloadNotes();
-    const member: CpuWaiter & { waited: number } = { waited: 1_000, cpuWaitMs() { return this.waited; } };
-    const starved = (): OwnThreadsLatency => new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 40e6, 10] })));
+    const member = { waited: 1_000, throttled: 500, cpuWaitMs() { return this.waited; }, throttledMs() { return this.throttled; } };
+    const calm = (): OwnThreadsLatency => new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 1e6, 10] })));
     const starvation = new CpuStarvation(() => [member], 2_000);
-    member.waited = 2_500;
-    expect(starvation.noteIfOverloaded(starved())).toBe(false);
+    // 3 s of waiting, all of it its own quota: a spinning target, its verdict.
     member.waited = 4_000;
-    expect(starvation.ms()).toBe(2_000);
+    member.throttled = 3_500;
     expect(starvation.rawMs()).toBe(3_000);
-    expect(noteIfOverloaded(3_000, 2_000, new OwnThreadsLatency(reader(times({ 1: [0, 0, 0] }), times({ 1: [0, 1e6, 10] }))))).toBe(false);
+    expect(starvation.machineMs()).toEqual({ waitedMs: 0, throttledMs: 3_000 });
+    expect(starvation.noteIfOverloaded(calm())).toBe(false);
     expect(takeOverloadNotes()).toEqual([]);
-    expect(starvation.noteIfOverloaded(starved())).toBe(true);
+    // 3 s more, none of it quota: past the 2 s cap.
+    member.waited = 7_000;
+    expect(starvation.machineMs()).toEqual({ waitedMs: 3_000, throttledMs: 3_000 });
+    expect(starvation.noteIfOverloaded(calm())).toBe(true);
     expect(takeOverloadNotes()).toEqual([
-      "the target's processes waited 3 s for a busy CPU during the wait (the wait allows 2 s for that) and the grader's own threads waited 4.0 ms for a CPU each time they were scheduled (3 ms is starved)",
+      "the machine kept the target's processes waiting 3 s for a CPU during the wait (it allows 2 s for that; 3 s more were its own CPU quota), the grader's own threads 0.1 ms per scheduling",
     ]);
+    // A member without a quota reading counts its whole wait.
+    expect(new CpuStarvation(() => [{ cpuWaitMs: () => 0 }]).machineMs()).toEqual({ waitedMs: 0, throttledMs: 0 });
   });
 });

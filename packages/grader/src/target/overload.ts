@@ -1,4 +1,4 @@
-import { readOwnThreads, STARVED_LATENCY_MS, type ThreadTimes } from '../engine/starvation-meter.ts';
+import { readOwnThreads, type ThreadTimes } from '../engine/starvation-meter.ts';
 
 /**
  * How long the grader's own threads waited on a run queue each time they were scheduled, since
@@ -32,19 +32,24 @@ export class OwnThreadsLatency {
 
 /**
  * Why a wait on the target that ran out proves nothing about it, or undefined when it does: the
- * target's processes waited for a busy CPU longer than the wait's allowance for that (so they did
- * not get the wait's bound of CPU), and the machine, not the target, is what kept them waiting:
- * the grader's own threads were starved too (STARVED_LATENCY_MS, engine/starvation-meter.ts).
- * Both, because each alone misleads: a target throttled by its own CPU quota shows the first (a
- * thread held to 10 % of a CPU for 2.5 s had 2.2 s of run_delay), and spinning must not earn "no
- * verdict"; the second comes and goes with two validations at once (3.1 ms while a crashed
- * target's wait ran out), and a crash is a verdict whatever the load.
+ * machine made the target's processes wait for a CPU longer than the wait allows for that
+ * (`allowanceMs`), beyond what its own CPU quota held them back (`throttledMs` is already taken
+ * out of `machineWaitMs`: a thread held to 10 % of a CPU for 2.5 s had 2.2 s of run_delay, and a
+ * submission that spins must not earn "no verdict"). The grader's own latency is said too, for
+ * the record: it does not decide (two validations at once reached 3.1 ms while a crashed target's
+ * wait ran out; beside four CPU hogs and another grade it stayed at 0.3-2.9 ms in 10 s windows
+ * while a reference fix's throughput round ran out).
  */
-export function overloadDuring(targetWaitedMs: number, allowanceMs: number, own: OwnThreadsLatency): string | undefined {
-  if (targetWaitedMs <= allowanceMs) return undefined;
+export function overloadDuring(machineWaitMs: number, throttledMs: number, allowanceMs: number, own: OwnThreadsLatency): string | undefined {
+  if (machineWaitMs <= allowanceMs) return undefined;
   const latency = own.sinceMs();
-  if (latency === undefined || latency < STARVED_LATENCY_MS) return undefined;
-  return `the target's processes waited ${Math.round(targetWaitedMs / 1000)} s for a busy CPU during the wait (the wait allows ${Math.round(allowanceMs / 1000)} s for that) and the grader's own threads waited ${latency.toFixed(1)} ms for a CPU each time they were scheduled (${STARVED_LATENCY_MS} ms is starved)`;
+  return `the machine kept the target's processes waiting ${Math.round(machineWaitMs / 1000)} s for a CPU during the wait (it allows ${Math.round(allowanceMs / 1000)} s for that; ${Math.round(throttledMs / 1000)} s more were its own CPU quota)${latency === undefined ? '' : `, the grader's own threads ${latency.toFixed(1)} ms per scheduling`}`;
+}
+
+/** The numbers behind a wait that ran out and was judged (not overloaded), for its failure message. */
+export function waitRecord(machineWaitMs: number, throttledMs: number, own: OwnThreadsLatency): string {
+  const latency = own.sinceMs();
+  return `the target's processes waited ${(machineWaitMs / 1000).toFixed(1)} s for a busy CPU and ${(throttledMs / 1000).toFixed(1)} s on their own quota${latency === undefined ? '' : `, the grader's threads ${latency.toFixed(1)} ms per scheduling`}`;
 }
 
 /**
@@ -58,8 +63,8 @@ export function noteOverload(note: string): void {
 }
 
 /** Notes a wait that ran out as overloaded when it was (overloadDuring), since `own` began; returns whether it was. */
-export function noteIfOverloaded(targetWaitedMs: number, allowanceMs: number, own: OwnThreadsLatency): boolean {
-  const note = overloadDuring(targetWaitedMs, allowanceMs, own);
+export function noteIfOverloaded(machineWaitMs: number, throttledMs: number, allowanceMs: number, own: OwnThreadsLatency): boolean {
+  const note = overloadDuring(machineWaitMs, throttledMs, allowanceMs, own);
   if (note) noteOverload(note);
   return note !== undefined;
 }

@@ -105,6 +105,11 @@ export class Replica {
     return this.running && this.process ? runQueueWaitMs(this.process.processIds()) : 0;
   }
 
+  /** ms the submission's CPU quota has held it back so far (its group's throttled time; 0 without one). */
+  throttledMs(): number {
+    return this.process?.throttledMs() ?? 0;
+  }
+
   /** A sandbox limit the replica ran into (memory, processes), once it has exited. */
   limitHit(): string | undefined {
     return this.process?.limitHit();

@@ -46,7 +46,7 @@ describe('buildTarget', () => {
         const child = spawn('sh', ['-c', 'exit 1'], { stdio: ['ignore', 'pipe', 'pipe'] });
         const started = new Promise<void>((_, reject) => child.once('close', () => reject(new LaunchFailure('the sandbox did not start (exit code 1)'))));
         started.catch(() => undefined);
-        return { child, started, signal: () => undefined, exitStatus: (code, signal) => ({ code, signal }), limitHit: () => undefined, release: () => undefined, processIds: () => [] };
+        return { child, started, signal: () => undefined, exitStatus: (code, signal) => ({ code, signal }), limitHit: () => undefined, release: () => undefined, processIds: () => [], throttledMs: () => 0 };
       },
     };
     const result = await buildTarget(spec('true'), failing, join(dir, 'build.log'));

@@ -6,7 +6,7 @@ import { defineScenario } from '../../engine/scenario.ts';
 import { System } from '../../engine/system.ts';
 import { RowGate } from '../../faults/row-gate.ts';
 import { CpuStarvation, STARVATION_CAP_MS } from '../../target/cpu-wait.ts';
-import { noteIfOverloaded, OwnThreadsLatency } from '../../target/overload.ts';
+import { noteIfOverloaded, OwnThreadsLatency, waitRecord } from '../../target/overload.ts';
 import { LaunchFailure } from '../../target/launcher.ts';
 import { restock, serialise, type ContractMessage } from '../../workloads/messages.ts';
 import { roundRobin } from '../../workloads/plan.ts';
@@ -55,9 +55,10 @@ async function rate(system: System, round: string, messages: readonly ContractMe
   const starvation = new CpuStarvation(() => system.replicas.running, Number.POSITIVE_INFINITY);
   while ((await system.countWithOutcome(ids)) < ids.length) {
     if (Date.now() > Math.min(giveUpAt, started + timeoutMs)) {
-      if (floor === 0) noteIfOverloaded(starvation.rawMs(), timeoutMs / 4, own);
       if (floor > 0) return { perSecond: (ids.length * 1000) / (Date.now() - started), upperBound: true };
-      throw new CheckFailure(`${ids.length} messages were not processed within ${timeoutMs / 1000} s`);
+      const { waitedMs, throttledMs } = starvation.machineMs();
+      noteIfOverloaded(waitedMs, throttledMs, timeoutMs / 4, own);
+      throw new CheckFailure(`${ids.length} messages were not processed within ${timeoutMs / 1000} s (${waitRecord(waitedMs, throttledMs, own)})`);
     }
     await sleep(25);
   }
