@@ -1,7 +1,7 @@
 import { existsSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OwnThreadsLatency } from '../target/overload.ts';
+import { readOwnThreads, StarvationMeter } from './starvation-meter.ts';
 import { TurnCancelled } from './exclusive-turn.ts';
 import type { GradingContext } from './grading-context.ts';
 
@@ -40,26 +40,24 @@ const POLL_MS = 100;
 
 /**
  * In the grading run's main thread: every second, the grader's own threads' latency over the last
- * few seconds goes to `<dir>/latency`, where the scenarios (vitest workers of this process) read it.
+ * SAMPLE_WINDOW_MS (engine/starvation-meter.ts) goes to `<dir>/latency`, where the scenarios
+ * (vitest workers of this process) read it.
  */
 export class LoadSampler {
-  private readonly windows: OwnThreadsLatency[] = [];
+  private readonly meter = new StarvationMeter(readOwnThreads, SAMPLE_EVERY_MS);
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly dir: string) {}
 
   start(): this {
-    this.windows.push(new OwnThreadsLatency());
-    this.timer = setInterval(() => this.sample(), SAMPLE_EVERY_MS);
+    this.meter.start();
+    this.timer = setInterval(() => this.write(), SAMPLE_EVERY_MS);
     this.timer.unref();
     return this;
   }
 
-  private sample(): void {
-    const oldest = this.windows[0];
-    const latency = oldest?.sinceMs();
-    this.windows.push(new OwnThreadsLatency());
-    while (this.windows.length > SAMPLE_WINDOW_MS / SAMPLE_EVERY_MS) this.windows.shift();
+  private write(): void {
+    const latency = this.meter.recentLatencyMs(SAMPLE_WINDOW_MS);
     if (latency === undefined) return;
     // Written whole, then renamed: a reader never sees half a number.
     const file = join(this.dir, LATENCY_FILE);
@@ -73,6 +71,7 @@ export class LoadSampler {
 
   stop(): void {
     clearInterval(this.timer);
+    this.meter.stop();
   }
 }
 
