@@ -77,6 +77,7 @@ export function compare(a: Side, b: Side, checkIds: readonly string[]): Comparis
   const meanScore = meanDifference(left.map((r) => r.score), right.map((r) => r.score), paired, test);
   const resolvedA = left.filter((r) => r.resolved).length;
   const resolvedB = right.filter((r) => r.resolved).length;
+  const resolvedInterval = newcombe(resolvedA, left.length, resolvedB, right.length);
   const resolvedShare: Difference = paired
     ? meanDifference(left.map((r) => (r.resolved ? 1 : 0)), right.map((r) => (r.resolved ? 1 : 0)), true, 'paired mean difference (CLT)')
     : {
@@ -84,7 +85,7 @@ export function compare(a: Side, b: Side, checkIds: readonly string[]): Comparis
         b: right.length > 0 ? resolvedB / right.length : Number.NaN,
         difference: (left.length > 0 ? resolvedA / left.length : Number.NaN) - (right.length > 0 ? resolvedB / right.length : Number.NaN),
         ...(left.length > 0 && right.length > 0 ? { p: fisherExact(resolvedA, left.length - resolvedA, resolvedB, right.length - resolvedB) } : {}),
-        ...(newcombe(resolvedA, left.length, resolvedB, right.length) ? { interval: newcombe(resolvedA, left.length, resolvedB, right.length) } : {}),
+        ...(resolvedInterval ? { interval: resolvedInterval } : {}),
         test: "Fisher's exact test; Newcombe's interval",
       };
 

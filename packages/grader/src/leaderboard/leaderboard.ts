@@ -122,7 +122,8 @@ export function buildLeaderboard(settings: GradingSettings, results: readonly Su
           runs += settings.repeat;
         }
       }
-      if (runs > 0) rates[model] = { passed, runs, ...(wilson(passed, runs) ? { interval: wilson(passed, runs) } : {}) };
+      const interval = wilson(passed, runs);
+      if (runs > 0) rates[model] = { passed, runs, ...(interval ? { interval } : {}) };
     }
     const flaky = results.filter((r) => {
       const rate = r.checks[id];
